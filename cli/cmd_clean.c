@@ -1,0 +1,169 @@
+/* cmd_clean.c — `winnow clean`: the cleaning chain as a pipeline filter. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "lib/doc.h"
+#include "lib/fsio.h"
+#include "lib/log.h"
+#include "lib/output.h"
+#include "lib/pipeline.h"
+
+static void clean_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [FILE...]\n"
+		"\n"
+		"Clean scraped article files. With no FILE, read stdin and write the cleaned\n"
+		"body to stdout. With -o, write DIR/<outlet>/<stem>.json and .txt per file\n"
+		"(the .txt last); without -o, print each cleaned body to stdout.\n"
+		"Files are processed in the order given.\n"
+		"\n"
+		"  -o, --out DIR      output folder (created if missing)\n"
+		"      --outlet NAME  outlet of every input (default: the name of the\n"
+		"                     folder the file sits in; 'stdin' for stdin)\n"
+		"      --max-bytes N  refuse inputs larger than N bytes (default 16 MiB)\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Exit status: 0 all inputs cleaned, 1 some input failed (one line on\n"
+		"stderr names it; the others are still processed), 2 usage error.\n");
+}
+
+/* Outlet of a file: the name of the folder it sits in. */
+static char *outlet_of(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return NULL;
+	char resolved[PATH_MAX];
+	char *dir = dirname(copy);
+	char *name = NULL;
+	if (realpath(dir, resolved)) {
+		char *base = strrchr(resolved, '/');
+		name = strdup(base && base[1] ? base + 1 : "unknown");
+	}
+	free(copy);
+	if (name && !wn_outlet_valid(name)) {
+		free(name);
+		name = strdup("unknown");
+	}
+	return name;
+}
+
+struct clean_opts {
+	const char *outdir;
+	const char *outlet;
+	size_t max_bytes;
+};
+
+static int clean_one(const wn_cleaner *cl, const struct clean_opts *o, const char *path,
+		     const char *bytes, size_t len, const char *outlet)
+{
+	wn_doc *doc;
+	int rc = wn_doc_parse(bytes, len, path, outlet, &doc);
+	if (rc < 0)
+		return rc;
+	rc = wn_cleaner_prepare(cl, doc);
+	if (rc == 0)
+		rc = wn_cleaner_finish(cl, doc);
+	if (rc == 0 && o->outdir) {
+		wn_output_opts oo = {.durable = false, .write_text = true};
+		rc = wn_output_write(o->outdir, doc, &oo);
+	} else if (rc == 0) {
+		size_t blen;
+		char *body = wn_doc_body(doc, &blen);
+		if (!body)
+			rc = -ENOMEM;
+		else if (fwrite(body, 1, blen, stdout) != blen)
+			rc = -EIO;
+		free(body);
+	}
+	wn_doc_free(doc);
+	return rc;
+}
+
+int wn_cmd_clean(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{"outlet", required_argument, NULL, 'O'},
+		{"max-bytes", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct clean_opts o = {.max_bytes = WN_DEFAULT_MAX_BYTES};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.outdir = optarg; break;
+		case 'O': o.outlet = optarg; break;
+		case 'm': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || v == 0) {
+				fprintf(stderr, "winnow clean: --max-bytes needs a positive number\n");
+				return 2;
+			}
+			o.max_bytes = (size_t)v;
+			break;
+		}
+		case 'h': clean_usage(stdout); return 0;
+		default: clean_usage(stderr); return 2;
+		}
+	}
+	if (o.outlet && !wn_outlet_valid(o.outlet)) {
+		fprintf(stderr, "winnow clean: invalid outlet name '%s' (one path component, not starting with '.')\n",
+			o.outlet);
+		return 2;
+	}
+	wn_cleaner_config cfg = {.max_bytes = o.max_bytes};
+	wn_cleaner *cl;
+	char err[512] = "";
+	int rc = wn_cleaner_new(&cfg, &cl, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "winnow clean: %s\n", err[0] ? err : wn_strerror(rc));
+		return 1;
+	}
+	int status = 0;
+	if (optind == argc) {
+		char *buf;
+		size_t len;
+		rc = wn_read_fd(STDIN_FILENO, o.max_bytes, &buf, &len);
+		if (rc == 0) {
+			rc = clean_one(cl, &o, "-", buf, len, o.outlet ? o.outlet : "stdin");
+			free(buf);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "winnow clean: <stdin>: %s\n", wn_strerror(rc));
+			status = 1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		const char *path = argv[i];
+		char *buf = NULL;
+		size_t len;
+		char *outlet = o.outlet ? strdup(o.outlet) : outlet_of(path);
+		rc = outlet ? wn_read_file(path, o.max_bytes, &buf, &len) : -ENOMEM;
+		if (rc == 0)
+			rc = clean_one(cl, &o, path, buf, len, outlet);
+		if (rc < 0) {
+			fprintf(stderr, "winnow clean: %s: %s\n", path, wn_strerror(rc));
+			status = 1;
+		}
+		free(buf);
+		free(outlet);
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "winnow clean: writing stdout: %s\n", strerror(errno));
+		status = 1;
+	}
+	wn_cleaner_free(cl);
+	return status;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# dev.sh — set up a Debian 12 machine for winnow, build it, run it or test it.
+#
+#   ./dev.sh run    install what is missing, build, run the main job on ./spool -> ./out
+#   ./dev.sh test   install what is missing, build with -Werror, run the whole suite,
+#                   then again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   ./dev.sh setup  only install and build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PKGS=(build-essential pkg-config meson ninja-build python3 sqlite3
+      libuv1-dev libxxhash-dev libpcre2-dev libcmocka-dev libsqlite3-dev
+      libinih-dev libjansson-dev libutf8proc-dev)
+
+install_missing() {
+  local missing=() p
+  for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "dev.sh: installing ${missing[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build() { # build DIR [meson options...]
+  local dir=$1; shift
+  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"
+  ninja -C "$dir"
+}
+
+case "${1:-run}" in
+  setup)
+    install_missing
+    build build
+    ;;
+  run)
+    install_missing
+    build build
+    mkdir -p out
+    # The bundled example articles, one folder per outlet, cleaned into ./out.
+    ./build/cli/winnow clean -o out examples/*/*.txt
+    echo "dev.sh: cleaned $(ls examples/*/*.txt | wc -l) example articles into ./out" >&2
+    ;;
+  test)
+    install_missing
+    build build -Dwerror=true
+    meson test -C build --print-errorlogs
+    build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      meson test -C build-asan --print-errorlogs
+    ;;
+  *)
+    sed -n '2,8p' "$0" >&2
+    exit 2
+    ;;
+esac

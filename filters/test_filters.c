@@ -1,0 +1,120 @@
+/* Unit tests: the core filters (whitespace, repeated, meta). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "filters/filter.h"
+
+static wn_doc *prepared(const char *text)
+{
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, strlen(text), "t/o/f.txt", "o", &doc), 0);
+	assert_int_equal(wn_filter_whitespace(doc, NULL), 0);
+	return doc;
+}
+
+static void test_fold_key_and_words(void **state)
+{
+	(void)state;
+	char *k = wn_fold_key("  Hello\xc2\xa0 WORLD  \xc3\x89t\xc3\xa9 ", 22);
+	assert_string_equal(k, "hello world \xc3\xa9t\xc3\xa9");
+	free(k);
+	assert_int_equal(wn_count_words("It's 2014 -- the end!", 21), 5);
+	assert_int_equal(wn_count_words("", 0), 0);
+}
+
+static void test_repeated_keeps_first(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared("Caption of a photo here.\nBody one.\ncaption   of a PHOTO here.\nBody two.\n");
+	assert_int_equal(wn_filter_repeated(doc, NULL), 0);
+	assert_null(doc->lines[0].reason);
+	assert_string_equal(doc->lines[2].reason, "duplicate-line");
+	assert_null(doc->lines[3].reason);
+	wn_doc_free(doc);
+}
+
+static void test_repeated_ignores_removed_lines(void **state)
+{
+	(void)state;
+	/* The first copy was already removed by an earlier filter: the second stays. */
+	wn_doc *doc = prepared("Teaser sentence.\nBody.\nTeaser sentence.\n");
+	assert_int_equal(wn_doc_remove(doc, 0, "rule:x"), 0);
+	assert_int_equal(wn_filter_repeated(doc, NULL), 0);
+	assert_null(doc->lines[2].reason);
+	wn_doc_free(doc);
+}
+
+static void test_title_first_heading_not_repeated(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared(
+		"Council Approves New Budget For Parks\n"
+		"\n"
+		"The city council approved on Tuesday a budget that doubles the money spent on parks, "
+		"playgrounds and the river walk over the next three years.\n"
+		"Council Approves New Budget for Parks | Riverside Daily\n"
+		"Members argued for hours before the vote, which passed seven to two in the end.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->title, "Council Approves New Budget For Parks");
+	assert_string_equal(doc->lines[0].reason, "title");
+	assert_string_equal(doc->lines[3].reason, "repeated-title");
+	assert_null(doc->lines[2].reason);
+	assert_null(doc->lines[4].reason);
+	wn_doc_free(doc);
+}
+
+static void test_byline_and_date(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared(
+		"Storm Closes Harbour\n"
+		"Jane Q. Writer | March 3, 2021 | 6:10am EST\n"
+		"Ferries stayed in port on Wednesday as winds reached gale force along the whole coast, "
+		"the harbour master said in a short statement.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->title, "Storm Closes Harbour");
+	assert_string_equal(doc->byline, "Jane Q. Writer");
+	assert_string_equal(doc->date, "March 3, 2021");
+	assert_string_equal(doc->lines[1].reason, "byline");
+	wn_doc_free(doc);
+
+	doc = prepared("By Sam Jones\n12 May 2020\n"
+		       "Ferries stayed in port on Wednesday as winds reached gale force along the whole coast, "
+		       "the harbour master said in a short statement.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->byline, "Sam Jones");
+	assert_string_equal(doc->date, "12 May 2020");
+	assert_null(doc->title);
+	assert_string_equal(doc->lines[0].reason, "byline");
+	assert_string_equal(doc->lines[1].reason, "date");
+	wn_doc_free(doc);
+}
+
+static void test_no_title_when_body_starts(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared("This article begins straight away with a long sentence that is clearly body "
+			       "text and not a headline at all.\nShort Line Later\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_null(doc->title);
+	assert_null(doc->lines[1].reason);
+	wn_doc_free(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fold_key_and_words),
+		cmocka_unit_test(test_repeated_keeps_first),
+		cmocka_unit_test(test_repeated_ignores_removed_lines),
+		cmocka_unit_test(test_title_first_heading_not_repeated),
+		cmocka_unit_test(test_byline_and_date),
+		cmocka_unit_test(test_no_title_when_body_starts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* doc.c — see doc.h. */
+#include "lib/doc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+bool wn_outlet_valid(const char *outlet)
+{
+	if (!outlet || !outlet[0] || outlet[0] == '.')
+		return false;
+	size_t n = strlen(outlet);
+	if (n > 128)
+		return false;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)outlet[i];
+		if (c == '/' || c < 0x20 || c == 0x7F)
+			return false;
+		size_t k = wn_utf8_seq_len((const unsigned char *)outlet + i, n - i);
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+void wn_article_id(const char *outlet, const char *stem, char out[WN_ID_LEN + 1])
+{
+	XXH3_state_t st;
+	XXH3_64bits_reset(&st);
+	XXH3_64bits_update(&st, outlet, strlen(outlet) + 1); /* NUL separates the two */
+	XXH3_64bits_update(&st, stem, strlen(stem));
+	snprintf(out, WN_ID_LEN + 1, "%016llx", (unsigned long long)XXH3_64bits_digest(&st));
+}
+
+static char *stem_of(const char *source)
+{
+	if (!strcmp(source, "-"))
+		return strdup("stdin");
+	const char *base = strrchr(source, '/');
+	base = base ? base + 1 : source;
+	const char *dot = strrchr(base, '.');
+	size_t n = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
+	return strndup(base, n);
+}
+
+int wn_doc_rebuild_blocks(wn_doc *doc)
+{
+	wn_block *blocks = realloc(doc->blocks, (doc->nlines + 1) * sizeof *blocks);
+	if (!blocks)
+		return -ENOMEM;
+	doc->blocks = blocks;
+	doc->nblocks = 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		wn_line *l = &doc->lines[i];
+		if (l->blank) {
+			l->block = WN_NO_BLOCK;
+			continue;
+		}
+		bool joins = doc->wrapped && i > 0 && !doc->lines[i - 1].blank;
+		if (!joins)
+			blocks[doc->nblocks++] = (wn_block){.first = (uint32_t)i, .count = 0};
+		l->block = (uint32_t)(doc->nblocks - 1);
+		blocks[doc->nblocks - 1].count++;
+	}
+	return 0;
+}
+
+int wn_doc_parse(const char *bytes, size_t len, const char *source, const char *outlet,
+		 wn_doc **out)
+{
+	*out = NULL;
+	if (!source || !wn_outlet_valid(outlet))
+		return -EINVAL;
+	wn_doc *doc = calloc(1, sizeof *doc);
+	if (!doc)
+		return -ENOMEM;
+	int rc = -ENOMEM;
+	doc->outlet = strdup(outlet);
+	doc->source = wn_utf8_sanitize(source, strlen(source));
+	doc->stem = stem_of(source);
+	if (!doc->outlet || !doc->source || !doc->stem)
+		goto fail;
+	wn_article_id(doc->outlet, doc->stem, doc->id);
+
+	wn_text_stats ts;
+	size_t tlen;
+	rc = wn_text_decode(bytes, len, &doc->text, &tlen, &ts);
+	if (rc < 0)
+		goto fail;
+	doc->stats.bytes_in = len;
+	doc->stats.invalid_replaced = ts.invalid_replaced;
+	doc->stats.controls_removed = ts.controls_removed;
+	doc->stats.encoding = ts.encoding;
+
+	/* Split on LF in place. A final newline does not start another line. */
+	size_t n = 0;
+	for (size_t i = 0; i < tlen; i++)
+		n += doc->text[i] == '\n';
+	n += tlen > 0 && doc->text[tlen - 1] != '\n';
+	rc = -ENOMEM;
+	doc->lines = calloc(n ? n : 1, sizeof *doc->lines);
+	if (!doc->lines)
+		goto fail;
+	char *p = doc->text, *end = doc->text + tlen;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *stop = nl ? nl : end;
+		*stop = '\0';
+		wn_line *l = &doc->lines[doc->nlines];
+		l->text = p;
+		l->len = (uint32_t)(stop - p);
+		l->lineno = (uint32_t)(doc->nlines + 1);
+		l->blank = l->len == 0;
+		doc->nlines++;
+		p = stop + 1;
+	}
+	doc->stats.lines_in = doc->nlines;
+	rc = wn_doc_rebuild_blocks(doc);
+	if (rc < 0)
+		goto fail;
+	*out = doc;
+	return 0;
+fail:
+	wn_doc_free(doc);
+	return rc;
+}
+
+void wn_doc_free(wn_doc *doc)
+{
+	if (!doc)
+		return;
+	free(doc->outlet);
+	free(doc->source);
+	free(doc->stem);
+	free(doc->text);
+	free(doc->lines);
+	free(doc->blocks);
+	free(doc->title);
+	free(doc->byline);
+	free(doc->date);
+	free(doc->duplicate_of);
+	for (size_t i = 0; i < doc->nquotes; i++) {
+		free(doc->quotes[i].text);
+		for (size_t j = 0; j < doc->quotes[i].nrepeated; j++)
+			free(doc->quotes[i].repeated_in[j].outlet);
+		free(doc->quotes[i].repeated_in);
+	}
+	free(doc->quotes);
+	for (size_t i = 0; i < doc->nreasons; i++)
+		free(doc->reasons[i]);
+	free(doc->reasons);
+	free(doc);
+}
+
+static const char *intern(wn_doc *doc, const char *s)
+{
+	for (size_t i = 0; i < doc->nreasons; i++)
+		if (!strcmp(doc->reasons[i], s))
+			return doc->reasons[i];
+	char **r = realloc(doc->reasons, (doc->nreasons + 1) * sizeof *r);
+	if (!r)
+		return NULL;
+	doc->reasons = r;
+	char *copy = strdup(s);
+	if (!copy)
+		return NULL;
+	doc->reasons[doc->nreasons++] = copy;
+	return copy;
+}
+
+int wn_doc_remove(wn_doc *doc, size_t i, const char *reason)
+{
+	if (i >= doc->nlines)
+		return -EINVAL;
+	wn_line *l = &doc->lines[i];
+	if (l->reason)
+		return 0;
+	const char *r = intern(doc, reason);
+	if (!r)
+		return -ENOMEM;
+	l->reason = r;
+	return 0;
+}
+
+int wn_doc_set_field(char **field, const char *text)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+char *wn_doc_body(wn_doc *doc, size_t *lenp)
+{
+	size_t cap = 1;
+	for (size_t i = 0; i < doc->nlines; i++)
+		cap += doc->lines[i].len + 2;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	size_t len = 0, lines = 0;
+	uint32_t last_block = WN_NO_BLOCK;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		const wn_line *l = &doc->lines[i];
+		if (!wn_line_kept(l))
+			continue;
+		if (len > 0) {
+			bool same_para = doc->wrapped && l->block == last_block;
+			out[len++] = '\n';
+			lines++;
+			if (!same_para) {
+				out[len++] = '\n';
+				lines++;
+			}
+		}
+		memcpy(out + len, l->text, l->len);
+		len += l->len;
+		last_block = l->block;
+	}
+	if (len > 0) {
+		out[len++] = '\n';
+		lines++;
+	}
+	out[len] = '\0';
+	doc->stats.bytes_out = len;
+	doc->stats.lines_out = lines;
+	if (lenp)
+		*lenp = len;
+	return out;
+}

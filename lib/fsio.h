@@ -1,0 +1,41 @@
+/* fsio.h — careful file I/O: bounded reads that never follow links, and
+ * atomic, optionally durable writes.
+ *
+ * All functions return 0 or a negative errno (or -WN_ETOOBIG).
+ */
+#ifndef WN_FSIO_H
+#define WN_FSIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a whole regular file. Opens with O_NOFOLLOW|O_NONBLOCK: a symlink
+ * gives -ELOOP, a FIFO, socket or device -EINVAL (never blocks), a
+ * directory -EISDIR, a file larger than `max` bytes -WN_ETOOBIG.
+ * *buf is malloc'd with a NUL after the data; the caller frees it. */
+int wn_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* Read an open descriptor (stdin) up to `max` bytes. */
+int wn_read_fd(int fd, size_t max, char **buf, size_t *len);
+
+/* Write `len` bytes to dir/name atomically: written to the staging name
+ * dir/.name.tmp, fsync'd when `durable`, then renamed over dir/name.
+ * The directory itself is not synced (see wn_fsync_dir). On failure the
+ * staging file is removed and dir/name is untouched. */
+int wn_write_atomic(const char *dir, const char *name, const char *data, size_t len,
+		    bool durable);
+
+/* fsync a directory so renames into it survive a crash. */
+int wn_fsync_dir(const char *dir);
+
+/* mkdir -p with `mode` for created folders. */
+int wn_mkdir_p(const char *path, mode_t mode);
+
+/* Join a and b with one '/'. Returns malloc'd string or NULL. */
+char *wn_path_join(const char *a, const char *b);
+
+/* True when `name` is a staging name written by wn_write_atomic. */
+bool wn_is_staging_name(const char *name);
+
+#endif

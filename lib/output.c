@@ -1,0 +1,137 @@
+/* output.c — see output.h. */
+#include "lib/output.h"
+#include "lib/fsio.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *removed_list(const wn_doc *doc)
+{
+	json_t *arr = json_array();
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		const wn_line *l = &doc->lines[i];
+		if (!l->reason || l->blank)
+			continue;
+		json_t *o = json_pack("{s:I, s:s, s:s}", "line", (json_int_t)l->lineno, "text", l->text,
+				      "reason", l->reason);
+		if (!o || json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static json_t *quote_list(const wn_doc *doc)
+{
+	json_t *arr = json_array();
+	if (!arr)
+		return NULL;
+	for (size_t i = 0; i < doc->nquotes; i++) {
+		const wn_quote *q = &doc->quotes[i];
+		json_t *rep = json_array();
+		for (size_t j = 0; rep && j < q->nrepeated; j++) {
+			const wn_quote_ref *r = &q->repeated_in[j];
+			json_array_append_new(rep, json_pack("{s:s, s:s, s:b}", "id", r->id, "outlet",
+							     r->outlet, "same_outlet", r->same_outlet));
+		}
+		json_t *o = json_pack("{s:s, s:I, s:I, s:o}", "text", q->text, "start",
+				      (json_int_t)q->start, "end", (json_int_t)q->end, "repeated_in",
+				      rep ? rep : json_array());
+		if (!o || json_array_append_new(arr, o) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+json_t *wn_output_record(const wn_doc *doc)
+{
+	const wn_doc_stats *s = &doc->stats;
+	json_t *stats = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+				  "bytes_in", (json_int_t)s->bytes_in, "lines_in", (json_int_t)s->lines_in,
+				  "bytes_out", (json_int_t)s->bytes_out, "lines_out", (json_int_t)s->lines_out,
+				  "invalid_replaced", (json_int_t)s->invalid_replaced,
+				  "controls_removed", (json_int_t)s->controls_removed,
+				  "encoding", s->encoding ? s->encoding : "utf-8");
+	json_t *removed = removed_list(doc);
+	json_t *quotes = quote_list(doc);
+	if (!stats || !removed || !quotes) {
+		json_decref(stats);
+		json_decref(removed);
+		json_decref(quotes);
+		return NULL;
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "id", doc->id, "source", doc->source, "outlet", doc->outlet,
+			 "title", str_or_null(doc->title), "byline", str_or_null(doc->byline),
+			 "date", str_or_null(doc->date), "duplicate_of", str_or_null(doc->duplicate_of),
+			 "removed", removed, "quotes", quotes, "stats", stats);
+}
+
+char *wn_output_path(const char *outdir, const wn_doc *doc, const char *ext)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s/%s/%s.%s", outdir, doc->outlet, doc->stem, ext) >=
+	    (int)sizeof buf)
+		return NULL;
+	return strdup(buf);
+}
+
+int wn_output_write(const char *outdir, wn_doc *doc, const wn_output_opts *opts)
+{
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	if (snprintf(dir, sizeof dir, "%s/%s", outdir, doc->outlet) >= (int)sizeof dir)
+		return -ENAMETOOLONG;
+	int rc = wn_mkdir_p(dir, 0755);
+	if (rc < 0)
+		return rc;
+	size_t blen;
+	char *body = wn_doc_body(doc, &blen); /* also fills the output stats */
+	json_t *rec = body ? wn_output_record(doc) : NULL;
+	char *json = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(rec);
+	if (!json) {
+		free(body);
+		return -ENOMEM;
+	}
+	size_t jlen = strlen(json);
+	char *nl = realloc(json, jlen + 2);
+	if (!nl) {
+		free(json);
+		free(body);
+		return -ENOMEM;
+	}
+	json = nl;
+	json[jlen++] = '\n';
+	json[jlen] = '\0';
+
+	/* Staging names are ".<name>.tmp": the name must leave room for them. */
+	if (strlen(doc->stem) + 6 + 5 > NAME_MAX) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	snprintf(name, sizeof name, "%s.json", doc->stem);
+	rc = wn_write_atomic(dir, name, json, jlen, opts->durable);
+	if (rc == 0 && opts->write_text) {
+		snprintf(name, sizeof name, "%s.txt", doc->stem);
+		rc = wn_write_atomic(dir, name, body, blen, opts->durable);
+	}
+	if (rc == 0 && opts->durable)
+		rc = wn_fsync_dir(dir);
+out:
+	free(json);
+	free(body);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/* output.h — the output contract: one cleaned article as two files.
+ *
+ * For a document of outlet O and stem S, in OUTDIR/O/:
+ *   S.json  metadata (schema in README.md, "Output"): id, source, outlet,
+ *           title, byline, date, duplicate_of, removed[], quotes[], stats
+ *   S.txt   the cleaned body (UTF-8, LF, paragraphs split by one blank
+ *           line, final newline, no title)
+ * Each is written to a hidden staging name and renamed into place; the
+ * .json first, the .txt last, so a consumer that sees S.txt sees both.
+ */
+#ifndef WN_OUTPUT_H
+#define WN_OUTPUT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "lib/doc.h"
+
+typedef struct wn_output_opts {
+	bool durable;    /* fsync files and the folder (default in the daemon) */
+	bool write_text; /* false: JSON only (a duplicate without --keep-duplicates) */
+} wn_output_opts;
+
+/* The JSON record of a finished document (after wn_doc_body has run, so
+ * the output stats are set). New reference, NULL on lack of memory. */
+json_t *wn_output_record(const wn_doc *doc);
+
+/* Write both files under outdir/<outlet>/, creating the folder. Returns 0
+ * or a negative errno; on failure nothing half-written is visible. */
+int wn_output_write(const char *outdir, wn_doc *doc, const wn_output_opts *opts);
+
+/* The final paths of the two files (malloc'd; NULL on lack of memory). */
+char *wn_output_path(const char *outdir, const wn_doc *doc, const char *ext);
+
+#endif

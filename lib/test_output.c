@@ -1,0 +1,171 @@
+/* Unit tests: the output contract (output.h) and atomic writes (fsio.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "filters/filter.h"
+#include "lib/fsio.h"
+#include "lib/output.h"
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/wn-test-output-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *path)
+{
+	char *buf;
+	size_t len;
+	assert_int_equal(wn_read_file(path, 1 << 20, &buf, &len), 0);
+	return buf;
+}
+
+static void test_write_pair_and_schema(void **state)
+{
+	(void)state;
+	const char *text = "Headline Of The Day\n\nFirst paragraph.\n\nMenu\n\nSecond \xff paragraph.\n";
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, strlen(text), "/in/o1/s1.txt", "o1", &doc), 0);
+	assert_int_equal(wn_filter_whitespace(doc, NULL), 0);
+	assert_int_equal(wn_doc_set_field(&doc->title, "Headline Of The Day"), 0);
+	assert_int_equal(wn_doc_remove(doc, 0, "title"), 0);
+	assert_int_equal(wn_doc_remove(doc, 4, "rule:menu"), 0);
+	wn_output_opts oo = {.durable = true, .write_text = true};
+	assert_int_equal(wn_output_write(tmpdir, doc, &oo), 0);
+
+	char *txtp = wn_output_path(tmpdir, doc, "txt"), *jsonp = wn_output_path(tmpdir, doc, "json");
+	char *body = slurp(txtp);
+	assert_string_equal(body, "First paragraph.\n\nSecond \xef\xbf\xbd paragraph.\n");
+	json_error_t je;
+	json_t *rec = json_load_file(jsonp, 0, &je);
+	assert_non_null(rec);
+	assert_string_equal(json_string_value(json_object_get(rec, "id")), doc->id);
+	assert_string_equal(json_string_value(json_object_get(rec, "outlet")), "o1");
+	assert_string_equal(json_string_value(json_object_get(rec, "source")), "/in/o1/s1.txt");
+	assert_string_equal(json_string_value(json_object_get(rec, "title")), "Headline Of The Day");
+	assert_true(json_is_null(json_object_get(rec, "byline")));
+	assert_true(json_is_null(json_object_get(rec, "date")));
+	assert_true(json_is_null(json_object_get(rec, "duplicate_of")));
+	json_t *removed = json_object_get(rec, "removed");
+	assert_int_equal(json_array_size(removed), 2);
+	json_t *r1 = json_array_get(removed, 1);
+	assert_int_equal(json_integer_value(json_object_get(r1, "line")), 5);
+	assert_string_equal(json_string_value(json_object_get(r1, "text")), "Menu");
+	assert_string_equal(json_string_value(json_object_get(r1, "reason")), "rule:menu");
+	assert_true(json_is_array(json_object_get(rec, "quotes")));
+	json_t *stats = json_object_get(rec, "stats");
+	assert_int_equal(json_integer_value(json_object_get(stats, "bytes_in")), strlen(text));
+	assert_int_equal(json_integer_value(json_object_get(stats, "lines_in")), 7);
+	assert_int_equal(json_integer_value(json_object_get(stats, "bytes_out")), strlen(body));
+	assert_int_equal(json_integer_value(json_object_get(stats, "invalid_replaced")), 1);
+	json_decref(rec);
+
+	/* no staging leftovers */
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/o1", tmpdir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int files = 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' || wn_is_staging_name(e->d_name))
+			files++, assert_false(wn_is_staging_name(e->d_name));
+	closedir(d);
+	assert_int_equal(files, 2);
+	free(body);
+	free(txtp);
+	free(jsonp);
+	wn_doc_free(doc);
+}
+
+static void test_json_only_for_duplicates(void **state)
+{
+	(void)state;
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse("Body text.\n", 11, "/x/o2/dup.txt", "o2", &doc), 0);
+	assert_int_equal(wn_doc_set_field(&doc->duplicate_of, "0123456789abcdef"), 0);
+	wn_output_opts oo = {.durable = false, .write_text = false};
+	assert_int_equal(wn_output_write(tmpdir, doc, &oo), 0);
+	char *txtp = wn_output_path(tmpdir, doc, "txt"), *jsonp = wn_output_path(tmpdir, doc, "json");
+	assert_int_equal(access(txtp, F_OK), -1);
+	json_t *rec = json_load_file(jsonp, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(rec, "duplicate_of")), "0123456789abcdef");
+	json_decref(rec);
+	free(txtp);
+	free(jsonp);
+	wn_doc_free(doc);
+}
+
+static void test_write_atomic_failure_leaves_nothing(void **state)
+{
+	(void)state;
+	char missing[128];
+	snprintf(missing, sizeof missing, "%s/no/such/dir", tmpdir);
+	assert_int_equal(wn_write_atomic(missing, "f.txt", "x", 1, true), -ENOENT);
+}
+
+static void test_read_file_refuses_links_fifos_and_big(void **state)
+{
+	(void)state;
+	char path[128], link[128], fifo[128];
+	snprintf(path, sizeof path, "%s/plain.txt", tmpdir);
+	snprintf(link, sizeof link, "%s/link.txt", tmpdir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", tmpdir);
+	assert_int_equal(wn_write_atomic(tmpdir, "plain.txt", "hello", 5, false), 0);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	char *buf;
+	size_t len;
+	assert_int_equal(wn_read_file(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 5);
+	free(buf);
+	assert_int_equal(wn_read_file(link, 100, &buf, &len), -ELOOP);
+	assert_int_equal(wn_read_file(fifo, 100, &buf, &len), -EINVAL);
+	assert_int_equal(wn_read_file(path, 4, &buf, &len), -WN_ETOOBIG);
+	assert_int_equal(wn_read_file(tmpdir, 4, &buf, &len), -EISDIR);
+}
+
+static void test_mkdir_p(void **state)
+{
+	(void)state;
+	char p[128];
+	snprintf(p, sizeof p, "%s/a/b/c", tmpdir);
+	assert_int_equal(wn_mkdir_p(p, 0755), 0);
+	assert_int_equal(wn_mkdir_p(p, 0755), 0);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_pair_and_schema),
+		cmocka_unit_test(test_json_only_for_duplicates),
+		cmocka_unit_test(test_write_atomic_failure_leaves_nothing),
+		cmocka_unit_test(test_read_file_refuses_links_fifos_and_big),
+		cmocka_unit_test(test_mkdir_p),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
