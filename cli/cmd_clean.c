@@ -71,7 +71,7 @@ static int clean_one(const wn_cleaner *cl, const struct clean_opts *o, const cha
 		return rc;
 	rc = wn_cleaner_prepare(cl, doc);
 	if (rc == 0)
-		rc = wn_cleaner_finish(cl, doc);
+		rc = wn_pipeline_index(cl, NULL, doc);
 	if (rc == 0 && o->outdir) {
 		wn_output_opts oo = {.durable = false, .write_text = true};
 		rc = wn_output_write(o->outdir, doc, &oo);

@@ -53,3 +53,9 @@ int wn_cleaner_finish(const wn_cleaner *c, wn_doc *doc)
 	wn_filter_ctx ctx = {.outlet = doc->outlet};
 	return wn_filter_meta(doc, &ctx);
 }
+
+int wn_pipeline_index(const wn_cleaner *c, struct wn_index *idx, wn_doc *doc)
+{
+	(void)idx; /* chrome and dedup: the dedup issue */
+	return wn_cleaner_finish(c, doc);
+}

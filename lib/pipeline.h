@@ -35,4 +35,9 @@ size_t wn_cleaner_max_bytes(const wn_cleaner *c);
 int wn_cleaner_prepare(const wn_cleaner *c, wn_doc *doc);
 int wn_cleaner_finish(const wn_cleaner *c, wn_doc *doc);
 
+struct wn_index;
+/* The serial step, in arrival order on one thread: learned chrome and
+ * dedup against `idx` (NULL: none), with wn_cleaner_finish in between. */
+int wn_pipeline_index(const wn_cleaner *c, struct wn_index *idx, wn_doc *doc);
+
 #endif
