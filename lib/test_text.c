@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <utf8proc.h>
+
 #include "lib/text.h"
 
 static char *decode_ok(const char *in, size_t len, wn_text_stats *st)
@@ -66,6 +68,62 @@ static void test_nfc(void **state)
 	/* "e" + COMBINING ACUTE ACCENT composes to U+00E9. */
 	char *out = decode_ok("Caf" "e\xcc\x81", 6, NULL);
 	assert_string_equal(out, "Caf\xc3\xa9");
+	free(out);
+}
+
+/* The decoder skips NFC for text made of wn_nfc_quick code points only; that
+ * is right when utf8proc's NFC leaves every such code point and every pair of
+ * them alone. One string holds each ordered pair side by side: X Y1 X Y2 ... */
+static void test_nfc_quick_set_is_nfc_stable(void **state)
+{
+	(void)state;
+	int32_t *set = malloc(0x110000 * sizeof *set);
+	assert_non_null(set);
+	size_t n = 0;
+	for (int32_t cp = 0; cp < 0x110000; cp++)
+		if (wn_nfc_quick(cp))
+			set[n++] = cp;
+	assert_true(n > 900);
+	size_t cap = 2 * n * n * 4 + 1, len = 0;
+	utf8proc_uint8_t *pairs = malloc(cap);
+	assert_non_null(pairs);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			len += (size_t)utf8proc_encode_char(set[i], pairs + len);
+			len += (size_t)utf8proc_encode_char(set[j], pairs + len);
+		}
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t m = utf8proc_map(pairs, (utf8proc_ssize_t)len, &nfc,
+					  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	assert_int_equal(m, (utf8proc_ssize_t)len);
+	assert_memory_equal(nfc, pairs, len);
+	free(nfc);
+	free(pairs);
+	free(set);
+}
+
+/* Text that grows when decoded (cp1252 bytes, invalid sequences) followed by
+ * long ASCII runs: the fast ASCII copy must grow the buffer too. */
+static void test_growth_then_ascii_runs(void **state)
+{
+	(void)state;
+	char in[4000]; /* 300 high bytes: under the 10% that would make it binary */
+	for (size_t i = 0; i < 300; i++)
+		in[i] = (char)0x80; /* euro sign in Windows-1252: 3 bytes in UTF-8 */
+	memset(in + 300, 'x', sizeof in - 300);
+	wn_text_stats st;
+	char *out = decode_ok(in, sizeof in, &st);
+	assert_string_equal(st.encoding, "windows-1252");
+	assert_int_equal(strlen(out), 900 + 3700);
+	assert_memory_equal(out, "\xe2\x82\xac", 3);
+	assert_int_equal(out[4599], 'x');
+	free(out);
+	in[0] = (char)0xC3; /* now a valid multi-byte sequence: UTF-8 with U+FFFD replacements */
+	in[1] = (char)0xA9;
+	out = decode_ok(in, sizeof in, &st);
+	assert_string_equal(st.encoding, "utf-8");
+	assert_int_equal(st.invalid_replaced, 298);
+	assert_int_equal(strlen(out), 2 + 298 * 3 + 3700);
 	free(out);
 }
 
@@ -147,6 +205,8 @@ int main(void)
 		cmocka_unit_test(test_bom_dropped),
 		cmocka_unit_test(test_crlf_and_cr_become_lf),
 		cmocka_unit_test(test_nfc),
+		cmocka_unit_test(test_nfc_quick_set_is_nfc_stable),
+		cmocka_unit_test(test_growth_then_ascii_runs),
 		cmocka_unit_test(test_nul_is_binary),
 		cmocka_unit_test(test_mostly_controls_is_binary),
 		cmocka_unit_test(test_controls_removed_tab_kept),

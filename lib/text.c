@@ -68,6 +68,18 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0xFFFD,
 };
 
+bool wn_nfc_quick(int32_t cp)
+{
+	/* Latin (with Latin-1, Extended-A/B, IPA, spacing modifiers), general
+	 * punctuation from U+2002 (U+2000/2001 are singletons that NFC maps),
+	 * super/subscripts, currency signs, letterlike symbols before U+2126 (a
+	 * singleton), and U+FFFD. All are starters (combining class 0) that
+	 * neither decompose nor compose with each other; test_text checks this
+	 * against utf8proc for every pair. */
+	return (cp > 0 && cp < 0x300) || (cp >= 0x2002 && cp <= 0x20CF) ||
+	       (cp >= 0x2100 && cp <= 0x2125) || cp == 0xFFFD;
+}
+
 /* Append one code point, applying the newline and control-character rules.
  * `*prev_cr` carries a CR so that CRLF becomes one LF. */
 static int emit(buf_t *b, int32_t cp, int *prev_cr, wn_text_stats *st)
@@ -157,6 +169,12 @@ static void survey(const unsigned char *s, size_t n, size_t *nul, size_t *invali
 	}
 }
 
+/* Bytes copied as they are: printable ASCII, TAB and LF. */
+static inline bool plain_ascii(unsigned char c)
+{
+	return (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n';
+}
+
 int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_text_stats *st)
 {
 	const unsigned char *s = (const unsigned char *)in;
@@ -171,6 +189,7 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 	buf_t b = {0};
 	int rc = 0;
 	int prev_cr = 0;
+	bool nfc_needed = false; /* some code point outside the wn_nfc_quick set */
 
 	if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF))) {
 		int be = s[0] == 0xFE;
@@ -179,6 +198,7 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 		rc = decode_utf16(s + 2, len - 2, be, &b, st);
 		if (rc < 0)
 			goto fail;
+		nfc_needed = true;
 		goto normalise;
 	}
 	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
@@ -203,6 +223,20 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 	}
 	for (size_t i = 0; i < len;) {
 		int32_t cp;
+		if (!prev_cr && plain_ascii(s[i])) {
+			/* The common case: a run of plain ASCII, copied at once. */
+			size_t j = i + 1;
+			while (j < len && plain_ascii(s[j]))
+				j++;
+			if (buf_reserve(&b, j - i) < 0) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			memcpy(b.p + b.len, s + i, j - i);
+			b.len += j - i;
+			i = j;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			cp = s[i++];
 		} else if (legacy) {
@@ -219,6 +253,7 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 				i += k;
 			}
 		}
+		nfc_needed = nfc_needed || !wn_nfc_quick(cp);
 		if (emit(&b, cp, &prev_cr, st) < 0) {
 			rc = -ENOMEM;
 			goto fail;
@@ -231,6 +266,11 @@ normalise:
 		goto fail;
 	}
 	b.p[b.len] = '\0';
+	if (!nfc_needed) { /* already NFC: utf8proc_map would return the same bytes */
+		*out = b.p;
+		*outlen = b.len;
+		return 0;
+	}
 	/* NFC needs valid UTF-8 without NULs, which the loop above guarantees. */
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)b.p, (utf8proc_ssize_t)b.len, &nfc,

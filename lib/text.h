@@ -35,6 +35,11 @@ typedef struct wn_text_stats {
  * NUL-terminated, caller frees) and *outlen. Returns -WN_EBINARY or -ENOMEM. */
 int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_text_stats *st);
 
+/* True when NFC leaves the code point alone whatever surrounds it (a starter
+ * that neither decomposes nor composes with another such code point): text
+ * made only of these is NFC already and the decoder skips normalising it. */
+bool wn_nfc_quick(int32_t cp);
+
 /* Human-readable text for 0, negative errno values and WN_E* codes. */
 const char *wn_strerror(int err);
 
