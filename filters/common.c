@@ -22,6 +22,12 @@ size_t wn_count_words(const char *text, size_t len)
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
 	for (size_t i = 0; i < len;) {
 		int32_t cp;
+		if (s[i] < 0x80) { /* ASCII: no decoding needed */
+			bool w = is_wordchar(s[i++]);
+			words += w && !in;
+			in = w;
+			continue;
+		}
 		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
 		if (k <= 0) {
 			i++;
@@ -47,6 +53,19 @@ char *wn_fold_key(const char *text, size_t len)
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
 	for (size_t i = 0; i < len;) {
 		int32_t cp;
+		if (s[i] < 0x80) { /* ASCII, the common case: the same rules without utf8proc */
+			unsigned char a = s[i++];
+			if (a == ' ' || a == '\t') {
+				space = o > 0;
+				continue;
+			}
+			if (space) {
+				out[o++] = ' ';
+				space = false;
+			}
+			out[o++] = (char)(a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a);
+			continue;
+		}
 		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
 		if (k <= 0) {
 			i++;

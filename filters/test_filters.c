@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <utf8proc.h>
+
 #include "filters/filter.h"
 
 static wn_doc *prepared(const char *text)
@@ -25,6 +27,31 @@ static void test_fold_key_and_words(void **state)
 	free(k);
 	assert_int_equal(wn_count_words("It's 2014 -- the end!", 21), 5);
 	assert_int_equal(wn_count_words("", 0), 0);
+}
+
+/* wn_fold_key and wn_count_words take ASCII without utf8proc: the result must
+ * be what the Unicode rules give for every ASCII character. */
+static void test_fold_key_ascii_fast_path(void **state)
+{
+	(void)state;
+	for (int c = 1; c < 0x80; c++) {
+		char in[4] = {'X', (char)c, 'Y', '\0'}, want[4] = {'x', ' ', 'y', '\0'};
+		bool space = c == ' ' || c == '\t' || utf8proc_category(c) == UTF8PROC_CATEGORY_ZS;
+		if (!space)
+			want[1] = (char)utf8proc_tolower(c);
+		char *k = wn_fold_key(in, 3);
+		assert_string_equal(k, want);
+		free(k);
+		utf8proc_category_t cat = utf8proc_category(c);
+		bool word = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+			    (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+		in[0] = in[2] = ' ';
+		assert_int_equal(wn_count_words(in, 3), word ? 1 : 0);
+	}
+	/* ASCII and multi-byte text mixed: "ÉTÉ  Été" */
+	char *k = wn_fold_key("\xc3\x89T\xc3\x89 \t \xc3\x89t\xc3\xa9", 13);
+	assert_string_equal(k, "\xc3\xa9t\xc3\xa9 \xc3\xa9t\xc3\xa9");
+	free(k);
 }
 
 static void test_repeated_keeps_first(void **state)
@@ -110,6 +137,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_key_and_words),
+		cmocka_unit_test(test_fold_key_ascii_fast_path),
 		cmocka_unit_test(test_repeated_keeps_first),
 		cmocka_unit_test(test_repeated_ignores_removed_lines),
 		cmocka_unit_test(test_title_first_heading_not_repeated),

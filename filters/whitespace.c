@@ -36,6 +36,16 @@ static void normalise_line(wn_line *l)
 	char *out = l->text;
 	for (size_t i = 0; i < n;) {
 		int32_t cp;
+		if (s[i] < 0x80 && s[i] != ' ' && s[i] != '\t') {
+			/* ASCII other than space and tab: neither space nor invisible, kept. */
+			leading = false;
+			if (pending_space) {
+				out[o++] = ' ';
+				pending_space = false;
+			}
+			out[o++] = (char)s[i++];
+			continue;
+		}
 		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
 		if (k <= 0) { /* cannot happen after decoding; skip a byte defensively */
 			i++;
