@@ -24,6 +24,9 @@ static void compile_date(void)
 	PCRE2_SIZE off;
 	date_re = pcre2_compile((PCRE2_SPTR)date_pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off,
 				NULL);
+	/* JIT when the system allows it; pcre2_match falls back to the interpreter otherwise. */
+	if (date_re)
+		(void)pcre2_jit_compile(date_re, PCRE2_JIT_COMPLETE);
 }
 
 /* Offset of the first date in s, or -1. */
@@ -153,6 +156,11 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 	for (size_t i = 0; i < doc->nlines && rc == 0; i++) {
 		wn_line *l = &doc->lines[i];
 		if (i == title_at || !wn_line_kept(l))
+			continue;
+		/* Cheap exact pre-check: an ASCII first character folds to itself in lower case. */
+		unsigned char c0 = (unsigned char)l->text[0];
+		if (c0 < 0x80 && c0 != ' ' && c0 != '\t' &&
+		    (c0 >= 'A' && c0 <= 'Z' ? c0 + ('a' - 'A') : c0) != (unsigned char)tkey[0])
 			continue;
 		char *k = wn_fold_key(l->text, l->len);
 		if (!k) {
