@@ -3,7 +3,8 @@
 #
 #   ./dev.sh run    install what is missing, build, run the main job on ./spool -> ./out
 #   ./dev.sh test   install what is missing, build with -Werror, run the whole suite,
-#                   then again under AddressSanitizer + UndefinedBehaviorSanitizer
+#                   then again under AddressSanitizer + UndefinedBehaviorSanitizer,
+#                   then a one-minute fuzz run when clang is installed (tests/fuzz/run.sh)
 #   ./dev.sh setup  only install and build
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,6 +52,10 @@ case "${1:-run}" in
     build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       meson test -C build-asan --print-errorlogs
+    # libFuzzer harnesses for a minute; run.sh exits 77 with the reason when clang is missing.
+    rc=0
+    tests/fuzz/run.sh 60 || rc=$?
+    [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]
     ;;
   *)
     sed -n '2,8p' "$0" >&2
