@@ -70,14 +70,35 @@ static const uint16_t cp1252_high[32] = {
 
 bool wn_nfc_quick(int32_t cp)
 {
-	/* Latin (with Latin-1, Extended-A/B, IPA, spacing modifiers), general
-	 * punctuation from U+2002 (U+2000/2001 are singletons that NFC maps),
-	 * super/subscripts, currency signs, letterlike symbols before U+2126 (a
-	 * singleton), and U+FFFD. All are starters (combining class 0) that
-	 * neither decompose nor compose with each other; test_text checks this
-	 * against utf8proc for every pair. */
-	return (cp > 0 && cp < 0x300) || (cp >= 0x2002 && cp <= 0x20CF) ||
-	       (cp >= 0x2100 && cp <= 0x2125) || cp == 0xFFFD;
+	/* Starters (combining class 0) that NFC leaves alone and that are never
+	 * the second part of a canonical composition, so no neighbour changes
+	 * them (test_text proves this against utf8proc for every one): Latin
+	 * with Latin-1, Extended-A/B, IPA and spacing modifiers; Greek and
+	 * Cyrillic letters; Hebrew and Arabic letters without points; general
+	 * punctuation from U+2002 (U+2000/2001 are singletons), currency,
+	 * letterlike symbols before U+2126 (a singleton), arrows, mathematical
+	 * and technical symbols, shapes, dingbats (but U+2329/232A/2ADC,
+	 * singletons); CJK punctuation, kana, unified ideographs, Hangul
+	 * syllables; Arabic presentation forms, variation selectors, fullwidth
+	 * forms, U+FFFD; emoji and pictographs. Combining marks, Hangul jamo and
+	 * Indic vowel signs are outside: text with them goes through utf8proc. */
+	if (cp < 0x300)
+		return cp > 0;
+	if (cp < 0x0700)
+		return (cp >= 0x0375 && cp <= 0x037D) || (cp >= 0x037F && cp <= 0x0386) ||
+		       (cp >= 0x0388 && cp <= 0x0482) || (cp >= 0x048A && cp <= 0x052F) ||
+		       (cp >= 0x05D0 && cp <= 0x05EA) || (cp >= 0x0621 && cp <= 0x064A) ||
+		       (cp >= 0x0660 && cp <= 0x0669);
+	if (cp < 0x2002)
+		return false;
+	if (cp <= 0x2BFF)
+		return (cp <= 0x20CF || cp >= 0x2100) && cp != 0x2126 && cp != 0x212A && cp != 0x212B &&
+		       cp != 0x2329 && cp != 0x232A && cp != 0x2ADC && (cp <= 0x2125 || cp >= 0x2190);
+	return (cp >= 0x3000 && cp <= 0x3029) || (cp >= 0x3041 && cp <= 0x3096) ||
+	       (cp >= 0x30A0 && cp <= 0x30FF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+	       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xFB50 && cp <= 0xFDFF) ||
+	       (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE70 && cp <= 0xFEFF) ||
+	       (cp >= 0xFF01 && cp <= 0xFFEE) || cp == 0xFFFD || (cp >= 0x1F000 && cp <= 0x1FAFF);
 }
 
 /* Append one code point, applying the newline and control-character rules.

@@ -1,13 +1,15 @@
 /* fuzz_doc.c — libFuzzer harness: the decoder and the document model.
  *
- * Input: the bytes of one article file. Runs wn_doc_parse (decoder, line
- * split, blocks), the core filters one by one (whitespace, repeated, meta),
- * wn_doc_body and wn_output_record, and checks the invariants of
- * fuzz_check.h after each step. Also feeds the raw bytes to the helpers that
+ * Input: the bytes of one article file. Checks that the decoder's output is
+ * NFC, then runs wn_doc_parse (decoder, line split, blocks), the core
+ * filters one by one (whitespace, repeated, meta), wn_doc_body and
+ * wn_output_record, and checks the invariants of fuzz_check.h after each
+ * step. Also feeds the raw bytes to the helpers that
  * take untrusted names: wn_utf8_sanitize and wn_outlet_valid.
  */
 #include <jansson.h>
 #include <stdint.h>
+#include <utf8proc.h>
 
 #include "filters/filter.h"
 #include "lib/output.h"
@@ -31,9 +33,27 @@ static void names(const uint8_t *data, size_t size)
 	}
 }
 
+/* The decoder's output is valid UTF-8 and in NFC (its fast path skips
+ * utf8proc for text it knows to be NFC already: this checks that claim). */
+static void decoded_is_nfc(const uint8_t *data, size_t size)
+{
+	char *text;
+	size_t len;
+	if (wn_text_decode((const char *)data, size, &text, &len, NULL) < 0)
+		return;
+	FUZZ_CHECK(strlen(text) == len && fuzz_valid_utf8(text, len));
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &nfc,
+					  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+	FUZZ_CHECK(m == (utf8proc_ssize_t)len && memcmp(nfc, text, len) == 0);
+	free(nfc);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	names(data, size);
+	decoded_is_nfc(data, size);
 	wn_doc *doc;
 	int rc = wn_doc_parse((const char *)data, size, "fuzz/some-outlet/an article.txt", "some-outlet",
 			      &doc);
