@@ -46,7 +46,11 @@ static void normalise_line(wn_line *l)
 			out[o++] = (char)s[i++];
 			continue;
 		}
-		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+		utf8proc_ssize_t k = 1;
+		if (s[i] < 0x80)
+			cp = s[i]; /* space or tab */
+		else
+			k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
 		if (k <= 0) { /* cannot happen after decoding; skip a byte defensively */
 			i++;
 			continue;
