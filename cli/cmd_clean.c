@@ -1,5 +1,6 @@
 /* cmd_clean.c — `winnow clean`: the cleaning chain as a pipeline filter. */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -18,7 +19,8 @@
 static void clean_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [FILE...]\n"
+		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [--rules DIR]\n"
+		"                    [--no-default-rules] [FILE...]\n"
 		"\n"
 		"Clean scraped article files. With no FILE, read stdin and write the cleaned\n"
 		"body to stdout. With -o, write DIR/<outlet>/<stem>.json and .txt per file\n"
@@ -29,14 +31,17 @@ static void clean_usage(FILE *f)
 		"      --outlet NAME  outlet of every input (default: the name of the\n"
 		"                     folder the file sits in; 'stdin' for stdin)\n"
 		"      --max-bytes N  refuse inputs larger than N bytes (default 16 MiB)\n"
+		"      --rules DIR    add the rule files DIR/*.rules to the built-in rules\n"
+		"      --no-default-rules  leave the built-in rules out (only --rules)\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"Exit status: 0 all inputs cleaned, 1 some input failed (one line on\n"
-		"stderr names it; the others are still processed), 2 usage error.\n");
+		"stderr names it; the others are still processed), 2 usage error or\n"
+		"invalid rule files. WN_NO_JIT=1 in the environment matches rules\n"
+		"without PCRE2's JIT compiler.\n");
 }
 
-/* Outlet of a file: the name of the folder it sits in. */
-static char *outlet_of(const char *path)
+char *wn_outlet_of_path(const char *path)
 {
 	char *copy = strdup(path);
 	if (!copy)
@@ -60,6 +65,8 @@ struct clean_opts {
 	const char *outdir;
 	const char *outlet;
 	size_t max_bytes;
+	const char *rules_dir;
+	bool no_default_rules;
 };
 
 static int clean_one(const wn_cleaner *cl, const struct clean_opts *o, const char *path,
@@ -94,6 +101,8 @@ int wn_cmd_clean(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"outlet", required_argument, NULL, 'O'},
 		{"max-bytes", required_argument, NULL, 'm'},
+		{"rules", required_argument, NULL, 'r'},
+		{"no-default-rules", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -114,6 +123,8 @@ int wn_cmd_clean(int argc, char **argv)
 			o.max_bytes = (size_t)v;
 			break;
 		}
+		case 'r': o.rules_dir = optarg; break;
+		case 'R': o.no_default_rules = true; break;
 		case 'h': clean_usage(stdout); return 0;
 		default: clean_usage(stderr); return 2;
 		}
@@ -123,13 +134,14 @@ int wn_cmd_clean(int argc, char **argv)
 			o.outlet);
 		return 2;
 	}
-	wn_cleaner_config cfg = {.max_bytes = o.max_bytes};
+	wn_cleaner_config cfg = {.max_bytes = o.max_bytes, .rules_dir = o.rules_dir,
+				 .no_default_rules = o.no_default_rules, .no_jit = wn_cli_no_jit()};
 	wn_cleaner *cl;
 	char err[512] = "";
 	int rc = wn_cleaner_new(&cfg, &cl, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "winnow clean: %s\n", err[0] ? err : wn_strerror(rc));
-		return 1;
+		return rc == -EINVAL ? 2 : 1;
 	}
 	int status = 0;
 	if (optind == argc) {
@@ -149,7 +161,7 @@ int wn_cmd_clean(int argc, char **argv)
 		const char *path = argv[i];
 		char *buf = NULL;
 		size_t len;
-		char *outlet = o.outlet ? strdup(o.outlet) : outlet_of(path);
+		char *outlet = o.outlet ? strdup(o.outlet) : wn_outlet_of_path(path);
 		rc = outlet ? wn_read_file(path, o.max_bytes, &buf, &len) : -ENOMEM;
 		if (rc == 0)
 			rc = clean_one(cl, &o, path, buf, len, outlet);

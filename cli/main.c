@@ -12,6 +12,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"clean", wn_cmd_clean, "clean article files (or stdin) into cleaned text and JSON"},
+	{"explain", wn_cmd_explain, "show every line of an article as kept or removed, and why"},
+	{"rules", wn_cmd_rules, "check rule files ('rules check [DIR]'), list or benchmark rules"},
 };
 
 static void usage(FILE *f)

@@ -222,7 +222,7 @@ enum cls { CLS_BAD, CLS_SHORT, CLS_NEAR, CLS_GOOD };
 #define LENGTH_HIGH 100        /* chars: above, long enough to be GOOD */
 #define STOPWORDS_HIGH 0.25    /* stopword density of prose */
 #define STOPWORDS_LOW 0.20     /* below: not prose */
-#define ENGLISH_MIN 0.20       /* mean density of long paragraphs in English text */
+#define ENGLISH_MEAN 0.20      /* English text: mean stopword density of paragraphs of 10+ words */
 #define TITLE_CASE_MAX 0.6     /* without stopwords: share of capitalised words in prose */
 #define SEGMENT_GAP 6.0        /* non-GOOD paragraphs (NEAR count half) that end a segment */
 #define MERGE_GAP 15.0         /* a dense neighbouring segment joins across this much */
@@ -368,7 +368,8 @@ static bool heading_like(const wn_doc *doc, const unit *u)
 /* A byline ("By ...") or a short line with a year: for the metadata filter. */
 static bool meta_like(const wn_doc *doc, const unit *u)
 {
-	if (strong_bad(u) || u->f.bullet || u->f.words > 14)
+	if (u->gone || (strong_bad(u) && strcmp(u->reason, "heuristic:separators")) || u->f.bullet ||
+	    u->f.words > 14)
 		return false;
 	const wn_line *l = &doc->lines[doc->blocks[u->block].first];
 	return u->f.has_year || (l->len > 3 && !strncasecmp(l->text, "by ", 3));
@@ -424,8 +425,8 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		return -ENOMEM;
 	}
 	/* Features; the language decision. */
-	double density_sum = 0;
 	size_t long_units = 0;
+	double density_sum = 0;
 	for (size_t i = 0; i < n; i++) {
 		unit *u = &us[i];
 		const wn_block *b = &doc->blocks[i];
@@ -441,11 +442,11 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (i + 1 < n)
 			u->adj_next = doc->blocks[i + 1].first == b->first + b->count;
 		if (!u->gone && u->f.words >= 10) {
-			density_sum += (double)u->f.stopwords / u->f.words;
 			long_units++;
+			density_sum += (double)u->f.stopwords / u->f.words;
 		}
 	}
-	bool english = long_units && density_sum / (double)long_units >= ENGLISH_MIN;
+	bool english = long_units && density_sum / (double)long_units >= ENGLISH_MEAN;
 	for (size_t i = 0; i < n; i++) {
 		if (us[i].gone)
 			us[i].cls = CLS_BAD, us[i].reason = NULL;
@@ -455,7 +456,8 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 	/* A caption printed twice in a row. */
 	for (size_t i = 0; i + 1 < n; i++) {
 		unit *a = &us[i], *b = &us[i + 1];
-		if (!a->gone && !b->gone && a->f.terminal && a->f.words >= 5 && same_text(doc, a, b)) {
+		bool caption = a->f.terminal ? a->f.words >= 5 : a->f.words >= 15; /* titles are shorter */
+		if (!a->gone && !b->gone && caption && same_text(doc, a, b)) {
 			a->cls = b->cls = CLS_BAD;
 			a->reason = b->reason = "heuristic:repeated-caption";
 		}
@@ -487,6 +489,9 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 	for (size_t i = a; i <= b && i < n;) {
 		unit *u = &us[i];
 		if (u->gone || u->cls == CLS_BAD) {
+			/* a long sentence of names and numbers inside the article */
+			u->keep = !strong_bad(u) && u->f.terminal && u->f.chars > LENGTH_HIGH &&
+				  strcmp(u->reason, "heuristic:menu") != 0;
 			i++;
 			continue;
 		}

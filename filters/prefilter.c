@@ -11,38 +11,82 @@ static unsigned char fold(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-/* ---- required literals --------------------------------------------------- */
+/* ---- required literals --------------------------------------------------- *
+ *
+ * A requirement is a set of literals of which a match must contain at least
+ * one. A sequence requires the best of its items' requirements (a literal
+ * run, or a group's alternatives); an alternation the union of its
+ * branches' requirements, or nothing when one branch has none. Anything not
+ * understood gives up: no requirement, the regex always runs.
+ */
 
 typedef struct {
-	char run[256];
-	size_t runlen;
-	char best[256];
-	size_t bestlen;
-	bool last_is_lit; /* the item just parsed was a literal char in run */
-} alt_state;
+	char **v;
+	size_t n;
+	size_t minlen; /* shortest member: the quality of the requirement */
+} req;
 
-static void commit(alt_state *a)
+static void req_free(req *r)
 {
-	if (a->runlen > a->bestlen) {
-		memcpy(a->best, a->run, a->runlen);
-		a->bestlen = a->runlen;
+	wn_literals_free(r->v, r->n);
+	*r = (req){0};
+}
+
+/* Take `cand` if it is a better requirement than *best. */
+static void req_consider(req *best, req *cand)
+{
+	if (cand->n && (!best->n || cand->minlen > best->minlen ||
+			(cand->minlen == best->minlen && cand->n < best->n))) {
+		req_free(best);
+		*best = *cand;
+		*cand = (req){0};
+	} else
+		req_free(cand);
+}
+
+static int req_of_run(const char *run, size_t len, req *out)
+{
+	*out = (req){0};
+	if (len < WN_LITERAL_MIN)
+		return 0;
+	out->v = malloc(sizeof *out->v);
+	if (!out->v || !(out->v[0] = strndup(run, len))) {
+		free(out->v);
+		out->v = NULL;
+		return -ENOMEM;
 	}
-	a->runlen = 0;
-	a->last_is_lit = false;
+	out->n = 1;
+	out->minlen = len;
+	return 0;
 }
 
-static void append(alt_state *a, char c)
+/* Move the members of `add` into `into`. */
+static int req_union(req *into, req *add)
 {
-	if (a->runlen == sizeof a->run)
-		commit(a);
-	a->run[a->runlen++] = (char)fold((unsigned char)c);
-	a->last_is_lit = true;
+	char **g = realloc(into->v, (into->n + add->n) * sizeof *g);
+	if (!g)
+		return -ENOMEM;
+	into->v = g;
+	memcpy(into->v + into->n, add->v, add->n * sizeof *add->v);
+	into->minlen = into->n ? (add->minlen < into->minlen ? add->minlen : into->minlen) : add->minlen;
+	into->n += add->n;
+	free(add->v);
+	*add = (req){0};
+	return 0;
 }
 
-/* Escapes that match no fixed character but are safe to skip as one item. */
-static bool skippable_escape(char c)
+enum { PARSE_OK = 0, PARSE_GIVE_UP = 1 };
+
+typedef struct {
+	const char *p;
+	size_t i;
+	int depth;
+} parser;
+
+/* Escapes that match no fixed character: skipped as one item. */
+static bool class_escape(char c)
 {
-	return strchr("bBdDwWsShHvVRAzZGN", c) != NULL;
+	return strchr("bBdDwWsShHvVRAzZGNXKC", c) != NULL;
 }
 
 /* Index just past the ']' closing the class opened at p[i] == '['; 0 if none. */
@@ -73,7 +117,7 @@ static size_t skip_group(const char *p, size_t i)
 	int depth = 0;
 	while (p[i]) {
 		if (p[i] == '\\') {
-			if (p[i + 1] == 'Q') { /* quoted up to \E */
+			if (p[i + 1] == 'Q') {
 				const char *e = strstr(p + i + 2, "\\E");
 				if (!e)
 					return 0;
@@ -125,141 +169,236 @@ static size_t quantifier_braces(const char *p, size_t i, unsigned *min)
 	return j + 1 - i;
 }
 
-/* Does the option group at p[i] ("(?" letters ")" or ":") turn on x? */
-static bool sets_extended(const char *p, size_t i)
+/* A quantifier at p[i]: its length (0: none) and minimum count. */
+static size_t quantifier(const char *p, size_t i, unsigned *min)
 {
-	if (p[i + 1] != '?')
-		return false;
-	for (size_t j = i + 2; p[j] && p[j] != ')' && p[j] != ':'; j++) {
-		if (p[j] == '-' || p[j] == '^')
-			return false;
-		if (p[j] == 'x')
-			return true;
-		if (!((p[j] >= 'a' && p[j] <= 'z') || (p[j] >= 'A' && p[j] <= 'Z')))
-			return false;
-	}
-	return false;
+	size_t q = 0;
+	*min = 1;
+	if (p[i] == '*' || p[i] == '?')
+		*min = 0, q = 1;
+	else if (p[i] == '+')
+		q = 1;
+	else if (p[i] == '{')
+		q = quantifier_braces(p, i, min);
+	if (q && (p[i + q] == '+' || p[i + q] == '?')) /* possessive or lazy */
+		q++;
+	return q;
 }
 
-int wn_required_literals(const char *p, bool extended, char ***out, size_t *n)
+static int parse_alternation(parser *ps, req *out);
+
+/* Length of an escape we can step over at p[i] ('\\'), 0 if unknown. */
+static size_t escape_len(const char *p, size_t i)
+{
+	char e = p[i + 1];
+	if (class_escape(e))
+		return 2;
+	if (e == 'p' || e == 'P') { /* \pL, \p{Lu} */
+		if (p[i + 2] == '{') {
+			const char *c = strchr(p + i + 3, '}');
+			return c ? (size_t)(c - p) + 1 - i : 0;
+		}
+		return p[i + 2] ? 3 : 0;
+	}
+	return 0;
+}
+
+static int parse_sequence(parser *ps, req *best)
+{
+	const char *p = ps->p;
+	char run[256];
+	size_t runlen = 0;
+	bool last_lit = false;
+	*best = (req){0};
+	int rc;
+#define COMMIT()                                                     \
+	do {                                                         \
+		req r_;                                              \
+		if ((rc = req_of_run(run, runlen, &r_)) < 0)         \
+			return rc;                                   \
+		req_consider(best, &r_);                             \
+		runlen = 0;                                          \
+		last_lit = false;                                    \
+	} while (0)
+	for (;;) {
+		char c = p[ps->i];
+		if (c == '\0' || c == '|' || c == ')') {
+			COMMIT();
+			return PARSE_OK;
+		}
+		unsigned min;
+		size_t q = quantifier(p, ps->i, &min);
+		if (q) {
+			if (last_lit && min == 0)
+				runlen--; /* the character before is optional */
+			COMMIT();
+			ps->i += q;
+			continue;
+		}
+		if (c == '\\') {
+			char e = p[ps->i + 1];
+			if (e == '\0')
+				return PARSE_GIVE_UP;
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
+				size_t k = escape_len(p, ps->i);
+				if (!k)
+					return PARSE_GIVE_UP; /* \x.., \Q, back references */
+				COMMIT();
+				ps->i += k;
+				continue;
+			}
+			if ((unsigned char)e >= 0x80)
+				return PARSE_GIVE_UP;
+			if (runlen == sizeof run)
+				COMMIT();
+			run[runlen++] = (char)fold((unsigned char)e);
+			last_lit = true;
+			ps->i += 2;
+			continue;
+		}
+		if (c == '[') {
+			COMMIT();
+			size_t j = skip_class(p, ps->i);
+			if (!j)
+				return PARSE_GIVE_UP;
+			ps->i = j;
+			continue;
+		}
+		if (c == '(') {
+			COMMIT();
+			size_t open = ps->i, body = 0;
+			const char *g = p + open;
+			bool descend = true;
+			if (g[1] == '?') {
+				size_t k = 2;
+				if (g[2] == ':' || g[2] == '|' || g[2] == '>')
+					body = 3;
+				else if ((g[2] == '<' && g[3] != '=' && g[3] != '!') || g[2] == '\'' ||
+					 (g[2] == 'P' && g[3] == '<')) {
+					const char *e = strpbrk(g + 3, ">'");
+					if (!e)
+						return PARSE_GIVE_UP;
+					body = (size_t)(e - g) + 1;
+				} else if (g[2] == '#') {
+					const char *e = strchr(g, ')');
+					if (!e)
+						return PARSE_GIVE_UP;
+					ps->i = (size_t)(e - p) + 1;
+					continue;
+				} else if (g[2] == '=' || g[2] == '!' || g[2] == '<') {
+					descend = false; /* lookaround: requires nothing */
+				} else {
+					/* option letters, then ')' (setting) or ':' (group) */
+					while ((g[k] >= 'a' && g[k] <= 'z') || (g[k] >= 'A' && g[k] <= 'Z') || g[k] == '-' ||
+					       g[k] == '^') {
+						if (g[k] == 'x')
+							return PARSE_GIVE_UP;
+						k++;
+					}
+					if (k == 2 || (g[k] != ')' && g[k] != ':'))
+						return PARSE_GIVE_UP; /* conditionals, recursion, callouts */
+					if (g[k] == ')') {
+						ps->i = open + k + 1;
+						continue;
+					}
+					body = k + 1;
+				}
+			} else if (g[1] == '*') {
+				descend = false; /* verbs */
+			} else
+				body = 1;
+			req sub = {0};
+			if (descend) {
+				if (++ps->depth > 50)
+					return PARSE_GIVE_UP;
+				ps->i = open + body;
+				rc = parse_alternation(ps, &sub);
+				ps->depth--;
+				if (rc != PARSE_OK) {
+					req_free(&sub);
+					return rc;
+				}
+				if (p[ps->i] != ')') {
+					req_free(&sub);
+					return PARSE_GIVE_UP;
+				}
+				ps->i++;
+			} else {
+				size_t j = skip_group(p, open);
+				if (!j)
+					return PARSE_GIVE_UP;
+				ps->i = j;
+			}
+			size_t gq = quantifier(p, ps->i, &min);
+			ps->i += gq;
+			if (gq && min == 0)
+				req_free(&sub);
+			else
+				req_consider(best, &sub);
+			continue;
+		}
+		if (c == '.' || c == '^' || c == '$' || (unsigned char)c >= 0x80) {
+			COMMIT();
+			ps->i++;
+			continue;
+		}
+		if (runlen == sizeof run)
+			COMMIT();
+		run[runlen++] = (char)fold((unsigned char)c);
+		last_lit = true;
+		ps->i++;
+	}
+#undef COMMIT
+}
+
+static int parse_alternation(parser *ps, req *out)
+{
+	*out = (req){0};
+	bool complete = true;
+	for (;;) {
+		req branch;
+		int rc = parse_sequence(ps, &branch);
+		if (rc != PARSE_OK) {
+			req_free(&branch);
+			req_free(out);
+			return rc;
+		}
+		if (!branch.n)
+			complete = false;
+		if (complete && (rc = req_union(out, &branch)) < 0) {
+			req_free(&branch);
+			req_free(out);
+			return rc;
+		}
+		req_free(&branch);
+		if (ps->p[ps->i] != '|')
+			break;
+		ps->i++;
+	}
+	if (!complete)
+		req_free(out);
+	return PARSE_OK;
+}
+
+int wn_required_literals(const char *pattern, bool extended, char ***out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (extended)
 		return 0;
-	char **lits = NULL;
-	size_t nlits = 0;
-	alt_state a = {0};
-	bool ok = true;
-	size_t i = 0;
-	for (;;) {
-		char c = p[i];
-		if (c == '\0' || c == '|') {
-			commit(&a);
-			if (a.bestlen < WN_LITERAL_MIN) {
-				ok = false;
-				break;
-			}
-			char **grown = realloc(lits, (nlits + 1) * sizeof *lits);
-			if (!grown)
-				goto nomem;
-			lits = grown;
-			if (!(lits[nlits] = strndup(a.best, a.bestlen)))
-				goto nomem;
-			nlits++;
-			memset(&a, 0, sizeof a);
-			if (c == '\0')
-				break;
-			i++;
-			continue;
-		}
-		if (c == '\\') {
-			char e = p[i + 1];
-			if (e == '\0') {
-				ok = false;
-				break;
-			}
-			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
-				if (!skippable_escape(e)) { /* \x.., \p{..}, \Q, back references: give up */
-					ok = false;
-					break;
-				}
-				commit(&a);
-				i += 2;
-				continue;
-			}
-			if ((unsigned char)e >= 0x80) {
-				commit(&a);
-				i += 2;
-				continue;
-			}
-			append(&a, e);
-			i += 2;
-			continue;
-		}
-		if (c == '[') {
-			commit(&a);
-			size_t j = skip_class(p, i);
-			if (!j) {
-				ok = false;
-				break;
-			}
-			i = j;
-			continue;
-		}
-		if (c == '(') {
-			if (sets_extended(p, i)) {
-				ok = false;
-				break;
-			}
-			commit(&a);
-			size_t j = skip_group(p, i);
-			if (!j) {
-				ok = false;
-				break;
-			}
-			i = j;
-			continue;
-		}
-		if (c == ')') {
-			ok = false;
-			break;
-		}
-		unsigned min = 1;
-		size_t qlen = 0;
-		if (c == '*' || c == '?')
-			min = 0, qlen = 1;
-		else if (c == '+')
-			qlen = 1;
-		else if (c == '{')
-			qlen = quantifier_braces(p, i, &min);
-		if (qlen) {
-			if (a.last_is_lit && min == 0)
-				a.runlen--; /* the char before was optional */
-			commit(&a);
-			i += qlen;
-			if (p[i] == '+' || p[i] == '?') /* possessive or lazy */
-				i++;
-			continue;
-		}
-		if (c == '.' || c == '^' || c == '$' || (unsigned char)c >= 0x80) {
-			commit(&a);
-			i++;
-			continue;
-		}
-		append(&a, c);
-		i++;
-	}
-	if (!ok) {
-		wn_literals_free(lits, nlits);
+	parser ps = {.p = pattern};
+	req r;
+	int rc = parse_alternation(&ps, &r);
+	if (rc < 0)
+		return rc;
+	if (rc == PARSE_GIVE_UP || pattern[ps.i] != '\0') { /* an unmatched ')' */
+		if (rc == PARSE_OK)
+			req_free(&r);
 		return 0;
 	}
-	*out = lits;
-	*n = nlits;
+	*out = r.v;
+	*n = r.n;
 	return 0;
-nomem:
-	wn_literals_free(lits, nlits);
-	return -ENOMEM;
 }
 
 void wn_literals_free(char **lits, size_t n)

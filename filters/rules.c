@@ -132,6 +132,17 @@ size_t wn_ruleset_jit_count(const wn_ruleset *rs)
 	return n;
 }
 
+size_t wn_ruleset_prefiltered_count(const wn_ruleset *rs)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		n += !rs->rules[i].always;
+		if (getenv("WN_DEBUG_RULES") && rs->rules[i].always)
+			fprintf(stderr, "always: %s\n", rs->rules[i].id);
+	}
+	return n;
+}
+
 size_t wn_builtin_rules_count(void) { return wn_builtin_rule_nfiles; }
 const char *wn_builtin_rules_name(size_t i) { return i < wn_builtin_rule_nfiles ? wn_builtin_rule_names[i] : NULL; }
 const char *wn_builtin_rules_text(size_t i) { return i < wn_builtin_rule_nfiles ? wn_builtin_rule_texts[i] : NULL; }

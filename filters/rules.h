@@ -94,6 +94,8 @@ int wn_ruleset_finish(wn_ruleset *rs);
 size_t wn_ruleset_count(const wn_ruleset *rs);
 /* Rules running JIT-compiled code (0 when JIT is off or refused). */
 size_t wn_ruleset_jit_count(const wn_ruleset *rs);
+/* Rules with a required literal, whose regex only runs on lines holding it. */
+size_t wn_ruleset_prefiltered_count(const wn_ruleset *rs);
 /* Id of rule i (in load order). */
 const char *wn_ruleset_rule_id(const wn_ruleset *rs, size_t i);
 
