@@ -353,6 +353,13 @@ static bool strong_bad(const unit *u)
 			    !strcmp(u->reason, "heuristic:repeated-caption")));
 }
 
+/* A link or a line without words between paragraphs. */
+static bool stray(const unit *u)
+{
+	return !u->gone && u->cls == CLS_BAD &&
+	       (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:no-letters"));
+}
+
 /* A title: a few words, no sentence end but ? or !. */
 static bool heading_like(const wn_doc *doc, const unit *u)
 {
@@ -495,13 +502,13 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 			i++;
 			continue;
 		}
-		if (u->cls != CLS_SHORT) {
+		if (u->cls != CLS_SHORT || u->f.colon) { /* a line ending in ':' introduces what follows */
 			u->keep = true;
 			i++;
 			continue;
 		}
 		size_t j = i, bullets = 0;
-		while (j <= b && !us[j].gone && us[j].cls == CLS_SHORT)
+		while (j <= b && !us[j].gone && us[j].cls == CLS_SHORT && !us[j].f.colon)
 			bullets += us[j++].f.bullet;
 		size_t run = j - i;
 		bool introduced = i > 0 && !us[i - 1].gone && us[i - 1].f.colon && us[i - 1].keep;
@@ -514,13 +521,21 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		i = j;
 	}
 	if (have_span) {
-		/* Sentences that directly continue the article. */
+		/* Sentences that directly continue the article (over a stray link line). */
 		size_t end = b;
-		while (end + 1 < n && sentence_like(&us[end + 1], english))
-			us[++end].keep = true;
+		for (size_t k = end + 1; k < n; k++) {
+			if (sentence_like(&us[k], english))
+				us[end = k].keep = true;
+			else if (!stray(&us[k]))
+				break;
+		}
 		size_t start = a;
-		while (start > 0 && sentence_like(&us[start - 1], english))
-			us[--start].keep = true;
+		for (size_t k = start; k > 0; k--) {
+			if (sentence_like(&us[k - 1], english))
+				us[start = k - 1].keep = true;
+			else if (!stray(&us[k - 1]))
+				break;
+		}
 		/* A list introduced by "...:" right after the article. */
 		if (end + 1 < n && us[end + 1].f.colon && !strong_bad(&us[end + 1])) {
 			us[++end].keep = true;
