@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,7 +11,7 @@
 
 /* ---- features ------------------------------------------------------------ */
 
-/* Sorted (strcmp order) for bsearch. Contractions are split by the word
+/* English stopwords. Contractions are split by the word
  * rule ("don't" -> "don", "t"), so their first halves are listed. */
 static const char *const stopwords[] = {
 	"a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
@@ -31,9 +32,27 @@ static const char *const stopwords[] = {
 	"won", "would", "wouldn", "yet", "you", "your", "yours", "yourself", "yourselves",
 };
 
-static int cmp_word(const void *key, const void *elem)
+/* Open-addressing table over the list, built once: the lookup is on every word. */
+#define STOP_SLOTS 1024
+static const char *stop_table[STOP_SLOTS];
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static uint32_t word_hash(const char *w, size_t n)
 {
-	return strcmp(key, *(const char *const *)elem);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h;
+}
+
+static void build_stop_table(void)
+{
+	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+		uint32_t h = word_hash(stopwords[i], strlen(stopwords[i]));
+		while (stop_table[h % STOP_SLOTS])
+			h++;
+		stop_table[h % STOP_SLOTS] = stopwords[i];
+	}
 }
 
 bool wn_english_stopword(const char *word, size_t len)
@@ -47,8 +66,14 @@ bool wn_english_stopword(const char *word, size_t len)
 			return false;
 		low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	low[len] = '\0';
-	return bsearch(low, stopwords, sizeof stopwords / sizeof stopwords[0], sizeof stopwords[0], cmp_word) != NULL;
+	pthread_once(&stop_once, build_stop_table);
+	for (uint32_t h = word_hash(low, len);; h++) {
+		const char *s = stop_table[h % STOP_SLOTS];
+		if (!s)
+			return false;
+		if (!strncmp(s, low, len) && s[len] == '\0')
+			return true;
+	}
 }
 
 static bool is_cjk(int32_t cp)
@@ -69,12 +94,16 @@ static bool is_word_cp(int32_t cp)
 
 static bool is_letter(int32_t cp)
 {
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
 	utf8proc_category_t c = utf8proc_category(cp);
 	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
 }
 
 static bool is_upper(int32_t cp)
 {
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
 	utf8proc_category_t c = utf8proc_category(cp);
 	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
 }
@@ -99,7 +128,7 @@ static bool is_separator(int32_t cp)
 
 static size_t url_len_at(const char *s, size_t i, size_t n)
 {
-	if (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' && s[i - 1] != '[')
+	if ((s[i] != 'h' && s[i] != 'w') || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' && s[i - 1] != '['))
 		return 0;
 	if (!((n - i >= 7 && !strncmp(s + i, "http://", 7)) || (n - i >= 8 && !strncmp(s + i, "https://", 8)) ||
 	      (n - i >= 4 && !strncmp(s + i, "www.", 4))))
@@ -146,7 +175,10 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 				i += u;
 				continue;
 			}
-			k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+			if (s[i] < 0x80)
+				cp = s[i]; /* ASCII: the common case */
+			else
+				k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
 			if (k <= 0) {
 				cp = 0xFFFD;
 				k = 1;
@@ -287,6 +319,7 @@ typedef struct {
 	double weight;      /* chars of GOOD paragraphs (each capped) */
 	double gap_before;  /* cost of the gap that separated it from the previous one */
 	size_t good, units;
+	size_t near_after, near; /* NEAR paragraphs inside */
 } segment;
 
 static double gap_cost(const unit *u)
@@ -304,16 +337,20 @@ static size_t find_segments(const unit *us, size_t n, uint8_t seed, segment *seg
 		if (u->cls >= seed) {
 			if (nsegs == 0 || cost > SEGMENT_GAP) {
 				segs[nsegs++] = (segment){.first = i, .last = i, .gap_before = cost};
+				if (nsegs > 1)
+					segs[nsegs - 2].near_after = 0;
 			}
 			segment *s = &segs[nsegs - 1];
+			s->near += s->near_after;
+			s->near_after = 0;
 			s->last = i;
 			s->weight += u->f.chars < WEIGHT_CAP ? u->f.chars : WEIGHT_CAP;
 			s->good++;
 			cost = 0;
-		} else if (!u->gone || u->cls != CLS_SHORT) {
-			cost += gap_cost(u);
 		} else {
-			cost += 1.0;
+			if (nsegs && u->cls == CLS_NEAR)
+				segs[nsegs - 1].near_after++;
+			cost += gap_cost(u);
 		}
 	}
 	for (size_t s = 0; s < nsegs; s++)
@@ -323,7 +360,7 @@ static size_t find_segments(const unit *us, size_t n, uint8_t seed, segment *seg
 
 static double density(const segment *s)
 {
-	return (double)s->good / (double)s->units;
+	return ((double)s->good + 0.5 * (double)s->near) / (double)s->units; /* NEAR counts half */
 }
 
 static bool joins(const segment *s, double gap)

@@ -135,11 +135,8 @@ size_t wn_ruleset_jit_count(const wn_ruleset *rs)
 size_t wn_ruleset_prefiltered_count(const wn_ruleset *rs)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < rs->n; i++) {
+	for (size_t i = 0; i < rs->n; i++)
 		n += !rs->rules[i].always;
-		if (getenv("WN_DEBUG_RULES") && rs->rules[i].always)
-			fprintf(stderr, "always: %s\n", rs->rules[i].id);
-	}
 	return n;
 }
 
@@ -722,10 +719,16 @@ static void on_literal(uint32_t tag, void *ud)
 	}
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Candidates in rule order: few per line, so insertion sort. */
+static void sort_small(uint32_t *v, size_t n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 static bool in_scope(const wn_rule *r, const char *outlet)
@@ -843,8 +846,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 				for (size_t r = 0; r < rs->n; r++)
 					if (rs->rules[r].always)
 						on_literal((uint32_t)r, &st);
-			if (st.ncands > 1)
-				qsort(cands, st.ncands, sizeof *cands, cmp_u32);
+			sort_small(cands, st.ncands);
 		}
 		long words = -1;
 		for (size_t c = 0; c < st.ncands && rc == 0; c++) {
