@@ -312,6 +312,17 @@ static void classify(unit *u, bool english)
 		u->cls = CLS_BAD, u->reason = f->terminal ? "heuristic:title-case" : "heuristic:no-punctuation";
 }
 
+/* "X X": a text browser prints an image's alt text and its title together. */
+static bool doubled(const wn_doc *doc, const unit *u)
+{
+	const wn_block *b = &doc->blocks[u->block];
+	if (b->count != 1)
+		return false;
+	const wn_line *l = &doc->lines[b->first];
+	size_t h = l->len / 2;
+	return l->len >= 9 && l->len % 2 == 1 && l->text[h] == ' ' && !memcmp(l->text, l->text + h + 1, h);
+}
+
 /* ---- segments ------------------------------------------------------------ */
 
 typedef struct {
@@ -386,7 +397,7 @@ static bool strong_bad(const unit *u)
 {
 	return u->gone || (u->cls == CLS_BAD && u->reason &&
 			   (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:separators") ||
-			    !strcmp(u->reason, "heuristic:no-letters") ||
+			    !strcmp(u->reason, "heuristic:no-letters") || !strcmp(u->reason, "heuristic:doubled-text") ||
 			    !strcmp(u->reason, "heuristic:repeated-caption")));
 }
 
@@ -494,6 +505,8 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 	for (size_t i = 0; i < n; i++) {
 		if (us[i].gone)
 			us[i].cls = CLS_BAD, us[i].reason = NULL;
+		else if (doubled(doc, &us[i]))
+			us[i].cls = CLS_BAD, us[i].reason = "heuristic:doubled-text";
 		else
 			classify(&us[i], english);
 	}

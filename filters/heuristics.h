@@ -24,7 +24,8 @@
  * the metadata filter).  Identical captions printed twice in a row go.
  *
  * Reasons: "heuristic:<feature>" with feature one of link, separators,
- * no-letters, few-stopwords, no-punctuation, title-case, menu,
+ * no-letters, doubled-text (an image's alt text and title printed side by
+ * side: "X X"), few-stopwords, no-punctuation, title-case, menu,
  * repeated-caption, header, footer.
  * Linear in the size of the document.
  */

@@ -136,7 +136,8 @@ static const char article[] =
 	"   New Ferry Timetable Announced For Winter\n"                                     /* 44 */
 	"     * Facebook\n"                                                                 /* 45 */
 	"     * Twitter\n"                                                                  /* 46 */
-	"   Home | About | Advertise | Contact\n";                                          /* 47 */
+	"   Home | About | Advertise | Contact\n"                                           /* 47 */
+	"   Harbour wall at dusk Harbour wall at dusk\n";                                  /* 48 */
 
 static wn_doc *cleaned(const char *text)
 {
@@ -196,6 +197,7 @@ static void test_article_in_context(void **state)
 	expect_reason(doc, 45, "heuristic:footer");
 	expect_reason(doc, 46, "heuristic:footer");
 	expect_reason(doc, 47, "heuristic:separators");
+	expect_reason(doc, 48, "heuristic:doubled-text");
 	wn_doc_free(doc);
 }
 
