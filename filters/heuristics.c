@@ -456,6 +456,35 @@ static bool same_text(const wn_doc *doc, const unit *a, const unit *b)
 	return l->len == m->len && !strncasecmp(l->text, m->text, l->len);
 }
 
+/* Image captions that repeat the title and run on into the caption
+ * ("<title> A view of ...", "<title> 2"): a text browser's alt text. */
+static void drop_title_prefixed(const wn_doc *doc, unit *us, size_t n, const unit *title)
+{
+	const wn_block *tb = &doc->blocks[title->block];
+	if (tb->count != 1 || title->f.words < 4)
+		return;
+	const wn_line *t = &doc->lines[tb->first];
+	for (size_t i = 0; i < n; i++) {
+		unit *u = &us[i];
+		const wn_block *b = &doc->blocks[u->block];
+		if (u == title || u->gone || b->count != 1)
+			continue;
+		const wn_line *l = &doc->lines[b->first];
+		const char *x = l->text;
+		size_t len = l->len;
+		if (u->f.bullet && len > 2 && x[1] == ' ') /* "* <title> ..." */
+			x += 2, len -= 2;
+		if (len > t->len + 2 && x[t->len] == ' ' && !strncasecmp(x, t->text, t->len)) {
+			unsigned char c = (unsigned char)x[t->len + 1];
+			if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+				u->cls = CLS_BAD;
+				u->reason = "heuristic:title-caption";
+				u->keep = false;
+			}
+		}
+	}
+}
+
 static int remove_unit(wn_doc *doc, const unit *u, const char *reason)
 {
 	const wn_block *b = &doc->blocks[u->block];
@@ -608,6 +637,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 				for (size_t k = i - 1; k > 0 && seen++ < HEAD_WINDOW; k--)
 					if (!us[k - 1].gone && same_text(doc, &us[k - 1], u))
 						us[k - 1].protect = true;
+				drop_title_prefixed(doc, us, n, u);
 				break;
 			}
 		}

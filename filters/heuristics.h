@@ -26,7 +26,8 @@
  * Reasons: "heuristic:<feature>" with feature one of link, separators,
  * no-letters, doubled-text (an image's alt text and title printed side by
  * side: "X X"), few-stopwords, no-punctuation, title-case, menu,
- * repeated-caption, header, footer.
+ * repeated-caption, title-caption (an image caption that starts with the
+ * title: "<title> A view of ..."), header, footer.
  * Linear in the size of the document.
  */
 #ifndef WN_HEURISTICS_H

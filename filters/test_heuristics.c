@@ -137,7 +137,8 @@ static const char article[] =
 	"     * Facebook\n"                                                                 /* 45 */
 	"     * Twitter\n"                                                                  /* 46 */
 	"   Home | About | Advertise | Contact\n"                                           /* 47 */
-	"   Harbour wall at dusk Harbour wall at dusk\n";                                  /* 48 */
+	"   Harbour wall at dusk Harbour wall at dusk\n"                                   /* 48 */
+	"     * Harbour Council Approves Plan For New Sea Wall A crane at work\n";          /* 49 */
 
 static wn_doc *cleaned(const char *text)
 {
@@ -198,6 +199,7 @@ static void test_article_in_context(void **state)
 	expect_reason(doc, 46, "heuristic:footer");
 	expect_reason(doc, 47, "heuristic:separators");
 	expect_reason(doc, 48, "heuristic:doubled-text");
+	expect_reason(doc, 49, "heuristic:title-caption");
 	wn_doc_free(doc);
 }
 
