@@ -770,8 +770,10 @@ static int set_meta(wn_doc *doc, const wn_rule *r, const wn_line *l, pcre2_match
 	return rc;
 }
 
-/* Apply rule r that matched line i. *stop is set when nothing after i needs looking at. */
-static int apply(wn_doc *doc, const wn_rule *r, size_t i, pcre2_match_data *md, bool *stop)
+/* Apply rule r that matched line i. *stop is set when nothing after i needs
+ * looking at; *before is the number of leading lines already dropped by a
+ * drop-before rule (so many such matches stay linear). */
+static int apply(wn_doc *doc, const wn_rule *r, size_t i, pcre2_match_data *md, bool *stop, size_t *before)
 {
 	int rc = 0;
 	switch (r->action) {
@@ -793,9 +795,10 @@ static int apply(wn_doc *doc, const wn_rule *r, size_t i, pcre2_match_data *md, 
 		*stop = true;
 		return rc;
 	case WN_RULE_DROP_BEFORE:
-		for (size_t j = 0; j <= i && rc == 0; j++)
+		for (size_t j = *before; j <= i && rc == 0; j++)
 			if (!doc->lines[j].blank)
 				rc = wn_doc_remove(doc, j, r->reason);
+		*before = i + 1;
 		return rc;
 	case WN_RULE_TITLE:
 	case WN_RULE_BYLINE:
@@ -828,6 +831,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 	}
 	scan_state st = {.stamp = stamp, .cands = cands};
 	bool stop = false;
+	size_t before = 0;
 	for (size_t i = 0; i < doc->nlines && rc == 0 && !stop; i++) {
 		const wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
@@ -870,7 +874,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 				usable[cands[c]] = false;
 				continue;
 			}
-			rc = apply(doc, r, i, md, &stop);
+			rc = apply(doc, r, i, md, &stop, &before);
 			break; /* the line has its reason */
 		}
 	}
