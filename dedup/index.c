@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
 #define MAX_CANDIDATES 256 /* near-duplicate candidates verified per article */
 #define EXPIRE_EVERY (24 * 3600)
@@ -230,8 +231,10 @@ static void rollback(wn_index *idx)
 
 /* ---- learned chrome ---- */
 
-/* Count the document's lines for its outlet (once per article id) and, if
- * chrome is given, collect the keys that are chrome for this document. */
+/* Count the document's lines for its outlet (once per article id, and not
+ * at all for a page whose lines are exactly those of a page counted before:
+ * the same article scraped twice must not turn its own text into chrome)
+ * and, if chrome is given, collect the keys that are chrome for it. */
 static int count_lines(wn_index *idx, const wn_doc *doc, int64_t outlet, int64_t *cseq_out,
 		       uint64_t **chrome, size_t *nchrome)
 {
@@ -248,18 +251,29 @@ static int count_lines(wn_index *idx, const wn_doc *doc, int64_t outlet, int64_t
 		rc = step_row(idx->st, s, &counted, "chrome document");
 	}
 	int64_t cseq = 0, now = now_s();
+	int64_t page = (int64_t)XXH3_64bits(keys, n * sizeof *keys);
 	if (rc == 0 && counted) {
 		cseq = sqlite3_column_int64(s, 0);
 	} else if (rc == 0) {
-		s = stmt(idx, WN_SQL_CDOC_ADD);
+		bool seen_page = false;
+		s = stmt(idx, WN_SQL_CDOC_PAGE);
 		rc = s ? 0 : -EIO;
+		if (rc == 0) {
+			sqlite3_bind_int64(s, 1, outlet);
+			sqlite3_bind_int64(s, 2, page);
+			rc = step_row(idx->st, s, &seen_page, "chrome page");
+		}
+		if (rc == 0 && !(s = stmt(idx, WN_SQL_CDOC_ADD)))
+			rc = -EIO;
 		if (rc == 0) {
 			sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 2, outlet);
-			sqlite3_bind_int64(s, 3, now);
+			sqlite3_bind_int64(s, 3, page);
+			sqlite3_bind_int64(s, 4, now);
 			rc = step_done(idx->st, s, "adding a chrome document");
 			cseq = sqlite3_last_insert_rowid(idx->st->db);
 		}
+		counted = seen_page; /* a page seen before only reads the counts */
 	}
 	size_t m = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -617,10 +631,10 @@ static int record_article(wn_index *idx, const wn_doc *doc, int64_t outlet,
 	sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, outlet);
 	sqlite3_bind_int64(s, 3, now_s());
-	if (sig->comparable) {
+	sqlite3_bind_int64(s, 5, sig->shingles);
+	if (sig->comparable) { /* a body too short to compare has no fingerprints */
 		minhash_to_blob(sig, blob);
 		sqlite3_bind_blob(s, 4, sig->exact, 16, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 5, sig->shingles);
 		sqlite3_bind_blob(s, 6, blob, sizeof blob, SQLITE_STATIC);
 	}
 	if (canon)

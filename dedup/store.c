@@ -14,7 +14,9 @@ static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE outlets(outlet_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" id TEXT NOT NULL UNIQUE, outlet_id INTEGER NOT NULL, first_seen INTEGER NOT NULL);"
+	" id TEXT NOT NULL UNIQUE, outlet_id INTEGER NOT NULL, page INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL);"
+	"CREATE INDEX chrome_docs_page ON chrome_docs(outlet_id, page);"
 	"CREATE INDEX chrome_docs_first_seen ON chrome_docs(first_seen);"
 	"CREATE TABLE chrome_lines(outlet_id INTEGER NOT NULL, line_key INTEGER NOT NULL,"
 	" docs INTEGER NOT NULL, chrome_since INTEGER, last_seen INTEGER NOT NULL, sample TEXT,"
@@ -39,7 +41,9 @@ static const char *const stmt_sql[WN_SQL_COUNT] = {
 	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(name) VALUES(?1)",
 	[WN_SQL_OUTLET_NAME] = "SELECT name FROM outlets WHERE outlet_id = ?1",
 	[WN_SQL_CDOC_GET] = "SELECT cseq FROM chrome_docs WHERE id = ?1",
-	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, first_seen) VALUES(?1, ?2, ?3)",
+	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, page, first_seen)"
+			    " VALUES(?1, ?2, ?3, ?4)",
+	[WN_SQL_CDOC_PAGE] = "SELECT 1 FROM chrome_docs WHERE outlet_id = ?1 AND page = ?2 LIMIT 1",
 	/* ?1 outlet, ?2 line key, ?3 chrome threshold N, ?4 this doc's cseq,
 	 * ?5 now, ?6 the line's text (kept once it is chrome) */
 	[WN_SQL_CLINE_COUNT] =
