@@ -610,7 +610,8 @@ static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq
 			rc = push_i64(&cand, &ncand, sqlite3_column_int64(s, 0));
 		sqlite3_reset(s);
 	}
-	qsort(cand, ncand, sizeof *cand, cmp_i64);
+	if (ncand)
+		qsort(cand, ncand, sizeof *cand, cmp_i64);
 	for (size_t i = 0; i < ncand && rc == 0; i++) {
 		int64_t c;
 		rc = load_sig(idx, cand[i], &other, &c, &found);
