@@ -1,6 +1,5 @@
 /* normalise.c — text normalised for matching (see normalise.h). */
 #include "dedup/normalise.h"
-#include "lib/text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -135,62 +134,103 @@ static int emit_word(sbuf *b, const char *w, size_t n)
 	return 0;
 }
 
-/* Byte length of the editorial bracket starting at s[0] == '[', or 0 when
- * it does not close soon (then '[' is plain punctuation). */
-static size_t bracket_len(const char *s, size_t n)
+/* Length in code points of the editorial bracket starting at c[0] == '[',
+ * or 0 when it does not close soon (then '[' is plain punctuation). */
+static size_t bracket_len(const int32_t *c, size_t n)
 {
 	for (size_t i = 1; i < n && i < 200; i++) {
-		if (s[i] == ']')
+		if (c[i] == ']')
 			return i + 1;
-		if (s[i] == '[' || s[i] == '\n')
+		if (c[i] == '[' || c[i] == '\n')
 			return 0;
 	}
 	return 0;
 }
 
+/* Append code point cp, folded for matching, to the stream: ASCII directly,
+ * the usual typographic marks by their class, anything else decomposed
+ * with compatibility mappings, case folded and marks stripped. */
+static size_t fold_cp(int32_t cp, int32_t *dst)
+{
+	if (cp < 0x80) {
+		dst[0] = (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+		return 1;
+	}
+	switch (cp) {
+	case 0x2018: case 0x2019: case 0x02BC: case 0x2032:
+		dst[0] = '\'';
+		return 1;
+	case 0x201C: case 0x201D: case 0x201E: case 0x00AB: case 0x00BB:
+	case 0x2013: case 0x2014: case 0x2015: case 0x2012: case 0x2212:
+	case 0x2026: case 0x00A0:
+		dst[0] = ' ';
+		return 1;
+	default: break;
+	}
+	int boundclass = 0;
+	utf8proc_ssize_t n = utf8proc_decompose_char(
+		cp, dst, 8, UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_DECOMPOSE,
+		&boundclass);
+	if (n < 0 || n > 8) {
+		dst[0] = cp;
+		return 1;
+	}
+	return (size_t)n;
+}
+
 char *wn_norm_text(const char *s, size_t len)
 {
-	char *clean = wn_utf8_sanitize(s, len);
-	if (!clean)
+	/* Pass 1: the folded code points (at most 8 per input code point, and
+	 * never more than one per input byte for ASCII). */
+	size_t cap = len + 8, n = 0;
+	int32_t *c = malloc(cap * sizeof *c);
+	if (!c)
 		return NULL;
-	utf8proc_uint8_t *mapped = NULL;
-	utf8proc_ssize_t mlen = utf8proc_map((const utf8proc_uint8_t *)clean, 0, &mapped,
-					     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
-						     UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
-						     UTF8PROC_STRIPMARK);
-	free(clean);
-	if (mlen < 0)
-		return NULL;
-	const char *m = (const char *)mapped;
-	size_t n = (size_t)mlen;
+	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
+	for (size_t i = 0; i < len;) {
+		if (n + 8 > cap) {
+			cap *= 2;
+			int32_t *p = realloc(c, cap * sizeof *p);
+			if (!p) {
+				free(c);
+				return NULL;
+			}
+			c = p;
+		}
+		if (u[i] < 0x80) {
+			n += fold_cp(u[i++], c + n);
+			continue;
+		}
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) { /* invalid byte: a separator */
+			c[n++] = ' ';
+			i++;
+			continue;
+		}
+		i += (size_t)k;
+		n += fold_cp(cp, c + n);
+	}
+	/* Pass 2: words. */
 	sbuf out = {0};
 	sbuf word = {0};
 	int rc = sb_put(&out, "", 0);
 	int32_t prev = 0; /* previous code point that went into the word, 0 if none */
-	for (size_t i = 0; i < n && rc == 0;) {
-		if (m[i] == '[') {
-			size_t k = bracket_len(m + i, n - i);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int32_t cp = c[i], next = i + 1 < n ? c[i + 1] : 0;
+		if (cp == '[') {
+			size_t k = bracket_len(c + i, n - i);
 			if (k) {
-				i += k;
+				i += k - 1;
 				rc = emit_word(&out, word.s, word.len);
 				word.len = 0;
 				prev = 0;
 				continue;
 			}
 		}
-		int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)m + i,
-						      (utf8proc_ssize_t)(n - i), &cp);
-		if (k <= 0) {
-			i++;
-			continue;
-		}
-		int32_t next = 0;
-		if (i + (size_t)k < n)
-			utf8proc_iterate((const utf8proc_uint8_t *)m + i + k,
-					 (utf8proc_ssize_t)(n - i - (size_t)k), &next);
 		if (is_wordchar(cp)) {
-			rc = sb_put(&word, m + i, (size_t)k);
+			char enc[4];
+			rc = sb_put(&word, enc, (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)enc));
 			prev = cp;
 		} else if (prev && is_apostrophe(cp) && is_wordchar(next)) {
 			rc = sb_put(&word, "'", 1);
@@ -203,12 +243,11 @@ char *wn_norm_text(const char *s, size_t len)
 			word.len = 0;
 			prev = 0;
 		}
-		i += (size_t)k;
 	}
 	if (rc == 0 && word.len)
 		rc = emit_word(&out, word.s, word.len);
 	free(word.s);
-	free(mapped);
+	free(c);
 	if (rc < 0) {
 		free(out.s);
 		return NULL;

@@ -6,8 +6,44 @@
 #include <string.h>
 #include <xxhash.h>
 
+/* The key of an all-ASCII line, without allocating: the common case. */
+static uint64_t ascii_key(const char *text, size_t len)
+{
+	char buf[512];
+	XXH3_state_t st;
+	XXH3_64bits_reset(&st);
+	size_t o = 0;
+	bool space = false, any = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == ' ' || c == '\t') {
+			space = any;
+			continue;
+		}
+		any = true;
+		if (o + 2 > sizeof buf) {
+			XXH3_64bits_update(&st, buf, o);
+			o = 0;
+		}
+		if (space) {
+			buf[o++] = ' ';
+			space = false;
+		}
+		buf[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (c >= '0' && c <= '9') ? '0' : c;
+	}
+	XXH3_64bits_update(&st, buf, o);
+	return XXH3_64bits_digest(&st);
+}
+
 int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
 {
+	bool ascii = true;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = (unsigned char)text[i] < 0x80;
+	if (ascii) {
+		*key = ascii_key(text, len);
+		return 0;
+	}
 	char *k = wn_fold_key(text, len);
 	if (!k)
 		return -ENOMEM;
@@ -15,7 +51,7 @@ int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
 	for (; k[n]; n++)
 		if (k[n] >= '0' && k[n] <= '9')
 			k[n] = '0';
-	*key = XXH3_64bits(k, n);
+	*key = XXH3_64bits(k, n); /* same as ascii_key for ASCII text */
 	free(k);
 	return 0;
 }
