@@ -102,6 +102,18 @@ static int clean_one(const wn_cleaner *cl, wn_index *idx, const struct clean_opt
 	return rc;
 }
 
+#define CLEAN_BATCH 64 /* articles per state-store transaction */
+
+static int commit_batch(wn_index *idx)
+{
+	int rc = wn_index_commit(idx);
+	if (rc == 0)
+		rc = wn_index_begin(idx);
+	if (rc < 0)
+		fprintf(stderr, "winnow clean: state store: %s\n", wn_strerror(rc));
+	return rc;
+}
+
 int wn_cmd_clean(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -170,6 +182,11 @@ int wn_cmd_clean(int argc, char **argv)
 		return 1;
 	}
 	int status = 0;
+	rc = wn_index_begin(idx);
+	if (rc < 0) {
+		fprintf(stderr, "winnow clean: state store: %s\n", wn_strerror(rc));
+		status = 1;
+	}
 	if (optind == argc) {
 		char *buf;
 		size_t len;
@@ -197,6 +214,10 @@ int wn_cmd_clean(int argc, char **argv)
 		}
 		free(buf);
 		free(outlet);
+		/* Group commit: a run that is cut short loses only the last batch
+		 * from the store, and cleaning those files again gives the same. */
+		if ((i - optind) % CLEAN_BATCH == CLEAN_BATCH - 1 && commit_batch(idx) < 0)
+			status = 1;
 	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "winnow clean: writing stdout: %s\n", strerror(errno));

@@ -20,8 +20,14 @@
  * committed on its own. Between them, articles accumulate in one
  * transaction (group commit); nothing of the batch is stored until
  * wn_index_commit returns 0, so a caller must not treat the batch's outputs
- * as final (move originals away) before that. Unfinished work is rolled
- * back by wn_index_close.
+ * as final (move originals away) before that. wn_index_close commits a
+ * batch still open; after a crash the uncommitted batch is simply absent,
+ * and processing its articles again gives the same results.
+ *
+ * Memory stays small whatever the store holds: lookups go to indexed
+ * SQLite tables through a bounded page cache (16 MiB); opening reads
+ * nothing but the schema version. Expiry (retention) runs at most once a
+ * day, inside the serial step.
  */
 #ifndef WN_INDEX_H
 #define WN_INDEX_H

@@ -473,6 +473,31 @@ static void chrome_learned_per_outlet(void **state)
 	assert_int_equal(wn_index_close(idx), 0);
 }
 
+static void chrome_keeps_metadata(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0);
+	static const char *const towns[] = {"Ashcombe", "Tredinnick", "Marrowby", "Penhallow"};
+	for (int page = 0; page < 4; page++) {
+		char text[1024];
+		snprintf(text, sizeof text,
+			 "Weekly Post | Home | News\n\nNews from %s this week\n\nBy Ada Brell\n"
+			 "March %d, 2024\n\nThe parish council in %s met on a wet evening to agree the "
+			 "plans for the summer fair, and %d residents came to hear the debate.\n",
+			 towns[page], page + 3, towns[page], 40 + page);
+		char stem[16];
+		snprintf(stem, sizeof stem, "p%d", page);
+		wn_doc *d = process(f, idx, "weekly-post", stem, text);
+		/* the same author and month on every page: still metadata */
+		assert_non_null(d->byline);
+		assert_string_equal(d->byline, "Ada Brell");
+		assert_non_null(d->date);
+		assert_int_equal(removed_as(d, "Weekly Post | Home", "chrome"), page >= 2);
+		wn_doc_free(d);
+	}
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
 static void chrome_learn_and_threshold(void **state)
 {
 	fixture *f = *state;
@@ -570,6 +595,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rerun_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_version_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(chrome_learned_per_outlet, setup, teardown),
+		cmocka_unit_test_setup_teardown(chrome_keeps_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(chrome_learn_and_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(retention_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit, setup, teardown),

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xxhash.h>
 
 /* The key of an all-ASCII line, without allocating: the common case. */
@@ -114,6 +115,48 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	return 0;
 }
 
+/* Bylines and date lines repeat from page to page (the same author, the
+ * same month once digits are folded) but carry the article's metadata:
+ * they are left for the metadata filter, which runs next. */
+static bool metadata_like(const char *t, size_t len)
+{
+	if (len > 120 || wn_count_words(t, len) > 12)
+		return false;
+	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
+	    t[3] >= 'A' && t[3] <= 'Z')
+		return true;
+	static const char *const months[] = {
+		"january", "february", "march", "april", "may", "june", "july", "august",
+		"september", "october", "november", "december", "jan", "feb", "mar", "apr",
+		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", NULL};
+	bool digit = false, month = false;
+	for (size_t i = 0; i < len;) {
+		if (t[i] >= '0' && t[i] <= '9')
+			digit = true;
+		size_t w = 0; /* a run of ASCII letters: is it a month's name? */
+		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z')
+			w++;
+		for (size_t m = 0; months[m] && !month && w; m++)
+			month = strlen(months[m]) == w && !strncasecmp(t + i, months[m], w);
+		i += w ? w : 1;
+	}
+	if (month && digit)
+		return true;
+	/* 2014-09-16 or 16/09/2014 */
+	for (size_t i = 0; i + 8 <= len; i++) {
+		const char *d = t + i;
+		bool iso = d[4] == '-' && d[7] == '-';
+		bool slash = d[1] == '/' || d[2] == '/';
+		if ((iso || slash) && d[0] >= '0' && d[0] <= '9')
+			for (size_t j = 0; j < 8 && (iso || slash); j++)
+				if (!((d[j] >= '0' && d[j] <= '9') || d[j] == '-' || d[j] == '/'))
+					iso = slash = false;
+		if (iso || slash)
+			return true;
+	}
+	return false;
+}
+
 static bool view_has(const wn_chrome_view *v, uint64_t key)
 {
 	size_t lo = 0, hi = v->nkeys;
@@ -140,7 +183,7 @@ int wn_filter_chrome(wn_doc *doc, const wn_filter_ctx *ctx)
 			continue;
 		uint64_t key;
 		int rc = wn_chrome_line_key(l->text, l->len, &key);
-		if (rc == 0 && view_has(v, key))
+		if (rc == 0 && view_has(v, key) && !metadata_like(l->text, l->len))
 			rc = wn_doc_remove(doc, i, "chrome");
 		if (rc < 0)
 			return rc;

@@ -33,7 +33,10 @@ int wn_chrome_line_key(const char *text, size_t len, uint64_t *key);
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys);
 
 /* Marks lines whose key is in the view (ctx->data, a wn_chrome_view; NULL
- * or empty: nothing to do) removed as "chrome". */
+ * or empty: nothing to do) removed as "chrome", except short lines that read
+ * as a byline ("By Name") or hold a date ("Sept 16, 2014", "2014-09-16"):
+ * the same author or month repeats across an outlet's pages, but those
+ * lines are the article's metadata and are left to the metadata filter. */
 int wn_filter_chrome(wn_doc *doc, const wn_filter_ctx *ctx);
 
 #endif

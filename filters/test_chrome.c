@@ -48,6 +48,31 @@ static void filter_marks_view_lines(void **state)
 	assert_string_equal(doc->lines[0].reason, "chrome");
 	assert_null(doc->lines[2].reason);
 	assert_string_equal(doc->lines[4].reason, "chrome");
+	/* bylines and dates are left to the metadata filter */
+	const char *meta = "By Ada Brell\nSeptember 16, 2014\n2014-09-16 10:00\n"
+			   "Copyright 2014 Marchmont Site\nSeptember was a wet month for the whole valley.\n";
+	wn_doc *m;
+	assert_int_equal(wn_doc_parse(meta, strlen(meta), "o/m.txt", "o", &m), 0);
+	uint64_t mk[5] = {key("By Ada Brell"), key("September 16, 2014"), key("2014-09-16 10:00"),
+			  key("Copyright 2014 Marchmont Site"),
+			  key("September was a wet month for the whole valley.")};
+	for (size_t i = 0; i < 5; i++) /* sort */
+		for (size_t j = i + 1; j < 5; j++)
+			if (mk[j] < mk[i]) {
+				uint64_t t = mk[i];
+				mk[i] = mk[j];
+				mk[j] = t;
+			}
+	wn_chrome_view mv = {.keys = mk, .nkeys = 5};
+	wn_filter_ctx mctx = {.outlet = "o", .data = &mv};
+	assert_int_equal(wn_filter_chrome(m, &mctx), 0);
+	assert_null(m->lines[0].reason);
+	assert_null(m->lines[1].reason);
+	assert_null(m->lines[2].reason);
+	assert_string_equal(m->lines[3].reason, "chrome");
+	assert_string_equal(m->lines[4].reason, "chrome"); /* no digit: not a date */
+	wn_doc_free(m);
+
 	/* no view: nothing happens */
 	wn_filter_ctx none = {.outlet = "o"};
 	assert_int_equal(wn_filter_chrome(doc, &none), 0);
