@@ -15,7 +15,7 @@ static void explain_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: winnow explain [--outlet NAME] [--rules DIR] [--no-default-rules]\n"
-		"                      [--color WHEN] FILE\n"
+		"                      [--no-heuristics] [--color WHEN] FILE\n"
 		"\n"
 		"Clean FILE as 'winnow clean' does and print every input line with its\n"
 		"number: kept lines as they are, removed lines marked '-' with the reason\n"
@@ -26,6 +26,7 @@ static void explain_usage(FILE *f)
 		"      --outlet NAME       outlet of the file (default: its folder's name)\n"
 		"      --rules DIR         add the rule files DIR/*.rules\n"
 		"      --no-default-rules  leave the built-in rules out\n"
+		"      --no-heuristics     skip the text heuristics\n"
 		"      --color WHEN        auto (colour when stdout is a terminal and\n"
 		"                          NO_COLOR is unset), always or never\n"
 		"  -h, --help              this text\n");
@@ -91,6 +92,7 @@ int wn_cmd_explain(int argc, char **argv)
 		{"outlet", required_argument, NULL, 'O'},
 		{"rules", required_argument, NULL, 'r'},
 		{"no-default-rules", no_argument, NULL, 'R'},
+		{"no-heuristics", no_argument, NULL, 'H'},
 		{"color", required_argument, NULL, 'c'},
 		{"colour", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
@@ -105,6 +107,7 @@ int wn_cmd_explain(int argc, char **argv)
 		case 'O': outlet = optarg; break;
 		case 'r': cfg.rules_dir = optarg; break;
 		case 'R': cfg.no_default_rules = true; break;
+		case 'H': cfg.no_heuristics = true; break;
 		case 'c': when = optarg; break;
 		case 'h': explain_usage(stdout); return 0;
 		default: explain_usage(stderr); return 2;

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 
 int wn_cmd_clean(int argc, char **argv);
+int wn_cmd_learn(int argc, char **argv);
+int wn_cmd_quotes(int argc, char **argv);
+int wn_cmd_stats(int argc, char **argv);
 int wn_cmd_explain(int argc, char **argv);
 int wn_cmd_rules(int argc, char **argv);
 
