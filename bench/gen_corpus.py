@@ -27,7 +27,7 @@ import os
 import random
 import sys
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 FIRST = """Alma Bram Carys Dario Edda Fenna Goran Hedda Ilse Jorund Kasimir Lotte Marek Nerys
 Oskar Petra Quill Rosalind Sten Tamsin Ulla Vidar Wren Xanthe Yusuf Zora Anselm Brigid Cosmo
@@ -52,73 +52,97 @@ street|represents the ward on the council|manages the rail depot|is a nurse at t
 hospital|farms on the edge of town|coaches the youth team|is the fire chief|owns the bakery by
 the bridge|teaches history at the college|is the harbour master""".replace("\n", " ").split("|")
 NOUNS = """barrier bridge budget ferry harbour library bypass reservoir school clinic market
-festival council tunnel timetable lighthouse quay orchard bakery depot footpath railway station
-canal lock museum stadium hospital shelter plan survey contract inquiry report petition
-storm flood tide drought harvest fire strike election bus route wind farm sea wall
-pier promenade playground allotment cinema theatre""".split()
+festival tunnel timetable lighthouse quay orchard bakery depot footpath station canal lock
+museum stadium hospital shelter plan survey contract inquiry report petition storm flood tide
+drought harvest fire strike election route pier promenade playground allotment cinema theatre
+sawmill granary boathouse viaduct slipway aqueduct bandstand foundry tannery creamery kiln
+orchestra choir ambulance lifeboat tramway roundabout hedgerow meadow quarry marina""".split()
+PLURALS = """families shopkeepers farmers nurses teachers drivers fishermen volunteers pupils
+engineers pensioners commuters tenants landlords councillors inspectors builders gardeners
+bakers students firefighters ferrymen anglers cyclists walkers""".split()
 ADJS = """new old temporary permanent costly modest delayed ambitious controversial popular
 narrow wide northern southern coastal rural historic modern emergency annual second final
-long-awaited cautious unexpected quiet busy fragile sturdy local regional national""".split()
-VERBS_PAST = """approved rejected delayed opened closed repaired expanded reviewed funded
-cancelled postponed inspected rebuilt welcomed criticised defended announced completed
-abandoned extended tested""".split()
-VERBS = """approve reject delay open close repair expand review fund cancel postpone inspect
-rebuild welcome question defend announce complete extend test""".split()
+long-awaited cautious unexpected quiet busy fragile sturdy local regional national crumbling
+flooded derelict restored overdue overcrowded unfinished leaking listed disputed""".split()
+VERBS = [  # base, past, past participle
+    ("approve", "approved", "approved"), ("reject", "rejected", "rejected"), ("delay", "delayed", "delayed"),
+    ("open", "opened", "opened"), ("close", "closed", "closed"), ("repair", "repaired", "repaired"),
+    ("expand", "expanded", "expanded"), ("review", "reviewed", "reviewed"), ("fund", "funded", "funded"),
+    ("cancel", "cancelled", "cancelled"), ("postpone", "postponed", "postponed"),
+    ("inspect", "inspected", "inspected"), ("rebuild", "rebuilt", "rebuilt"), ("welcome", "welcomed", "welcomed"),
+    ("question", "questioned", "questioned"), ("defend", "defended", "defended"),
+    ("announce", "announced", "announced"), ("complete", "completed", "completed"),
+    ("extend", "extended", "extended"), ("test", "tested", "tested"), ("sell", "sold", "sold"),
+    ("buy", "bought", "bought"), ("move", "moved", "moved"), ("replace", "replaced", "replaced"),
+    ("widen", "widened", "widened"), ("shut", "shut", "shut"), ("protect", "protected", "protected"),
+    ("rename", "renamed", "renamed"), ("lease", "leased", "leased"), ("survey", "surveyed", "surveyed"),
+    ("demolish", "demolished", "demolished"), ("insure", "insured", "insured"),
+]
+UNITS = "weeks months days years hours seasons".split()
 DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 MONTHS = """January February March April May June July August September October November
 December""".split()
 NUMWORDS = "two three four five six seven eight nine ten eleven twelve twenty fifty".split()
-TOPICS = """weather politics business sport culture science health education transport
-environment housing crime farming travel opinion""".split()
 
-# Sentence templates for body text; {x} slots are filled from the lists above.
-BODY = [
-    "{Org} said on {day} that the {adj} {noun} in {place} would be {vpast} by {month}.",
-    "The {noun} was first {vpast} in {year}, when {num} families lived along the {noun2}.",
-    "Work on the {noun} is expected to cost {money}, according to figures seen by this paper.",
-    "Residents of {place} have waited {num} years for a decision on the {noun}.",
-    "Critics say the {adj} {noun} will do little for people who live beyond {place}.",
-    "A spokesperson for {org} declined to say when the {noun} would be {vpast}.",
-    "Last {month}, {org} {vpast} a similar {noun} in {place2} after a long {noun2}.",
-    "The {noun} sits between the {noun2} and the old {noun3}, a short walk from the centre.",
-    "Engineers spent {num} weeks testing the {noun} before it was {vpast}.",
-    "Traffic around {place} was slow on {day} as crews worked on the {noun}.",
-    "Figures published in {month} showed that use of the {noun} rose by {pct} per cent.",
-    "{Org} has promised a full report on the {noun} before the end of the year.",
-    "Some shops near the {noun} stayed closed on {day}, while others opened late.",
-    "The {adj} {noun} in {place2} was {vpast} after a {noun2} in {year}.",
-    "More than {bignum} people signed a petition asking {org} to {verb} the {noun}.",
-    "At a meeting in the town hall, members voted {votes} to {verb} the {noun}.",
-    "The decision means the {noun} will stay {adj} for at least another {num} months.",
-    "Local groups have asked for a say in how the {noun} is run once it reopens.",
-    "In {place}, the {noun2} has been {vpast} twice since {year}.",
-    "The plan includes a {adj} {noun2} and a {adj2} {noun3} on the eastern side.",
-    "{Org} will hold a public meeting about the {noun} on {day} evening.",
-    "Older residents remember when the {noun} was the busiest {noun2} on the coast.",
-    "Insurers had warned that the cost of another {noun2} could top {money}.",
-    "Neither side expects the dispute over the {noun} to end soon.",
-    "A survey of {bignum} households found that most wanted the {noun} {vpast}.",
-    "The {noun} will be open from {hour} in the morning until late in the evening.",
-    "Volunteers cleared the {noun2} near {place} over the weekend.",
-    "It is the {ordinal} time this year that the {noun} has been {vpast}.",
-    "Questions about the {noun} dominated the last council session before the summer.",
-    "Officials said the {adj} {noun2} in {place2} would not be affected.",
-]
-# First-person sentences spoken by a story's speakers (the quotes).
-QUOTE = [
-    "We are not going to {verb} the {noun} until every family in {place} has been heard",
-    "It is the {adj} {noun} this town has needed for {num} years, and we do not intend to waste it",
-    "I have lived here all my life and I have never seen the {noun2} like this",
-    "They did not ask us before they {vpast} the {noun}, and that is what hurts",
-    "We will {verb} the {noun} in {month} if the money is there -- and I believe it is",
-    "Nobody should have to choose between the {noun} and the {noun2}",
-    "It is not perfect, but it is a start, and we cannot wait another {num} years",
-    "I do not think anyone expected the {noun} to be {vpast} so quickly",
-    "We have done our part -- now it is up to {org} to do theirs",
-    "If the {noun2} comes again, we will be ready for it",
-    "You cannot run a {noun} on promises, you run it on money and people",
-    "It is a good day for {place} and a better one for the people who work on the {noun}",
-]
+# A small grammar: {slot} is a word from the lists (see fill), or a rule of
+# GRAMMAR expanded recursively. Fixed runs are short, so unrelated articles
+# share few 5-word runs, as real ones do.
+GRAMMAR = {
+    "sentence": ["{opening}{subject} {vp} {object}{modifier}."] * 5 + [
+        "{subject} said {subject2} would {verb} {object}{modifier}.",
+        "{object_cap} was {vpp}{modifier}, according to {source}.",
+        "{opening}{num} {plural} {vp} {object}.",
+    ],
+    "opening": ["", "", "", "On {day}, ", "Last {month}, ", "In {place}, ", "Since {year}, ",
+                "After {num} {unit}, ", "By {month}, ", "Earlier this year, ", "Within {num} {unit}, "],
+    "subject": ["{org}", "{name}", "the {adj} {noun} trust", "{num} {plural}", "residents of {place}",
+                "officials in {place}", "a spokesperson for {org}", "{plural} from {place}",
+                "the owner of the {noun}", "{name}, a {adjrole},"],
+    "subject2": ["{org}", "the {noun} board", "{plural} in {place}", "{name}"],
+    "vp": ["{vpast}", "said they would {verb}", "had {vpp}", "refused to {verb}", "voted to {verb}",
+           "agreed to {verb}", "planned to {verb}", "is expected to {verb}", "offered to {verb}",
+           "asked {org} to {verb}", "promised to {verb}", "declined to {verb}", "tried to {verb}"],
+    "object": ["the {adj} {noun} {prep} {place}", "a {adj} {noun}", "the {noun} near the {noun2}",
+               "plans for a {adj} {noun}", "the {noun} on {street}", "{num} {noun} sites",
+               "the old {noun} and the {noun2}", "the {noun} {prep} {place}",
+               "the {noun} that {plural} use"],
+    "object_cap": ["The {adj} {noun} {prep} {place}", "A {adj} {noun}", "The {noun} near the {noun2}",
+                   "The {noun} on {street}"],
+    "modifier": ["", "", " before {month}", " after a {adj} {noun}", " for {money}",
+                 " despite objections from {plural}", " because of the {noun}", " within {num} {unit}",
+                 " at a cost of {money}", " while the {noun} is {vpp}", " by a vote of {votes}",
+                 " once the {noun2} is {vpp}", " in time for the {noun} season", " as {plural} watched"],
+    "source": ["figures seen by this paper", "{org}", "a report by {org}", "{name}", "minutes of the meeting",
+               "people familiar with the {noun}"],
+    "prep": ["in", "near", "outside", "north of", "south of", "beyond", "at"],
+    "street": ["{last} Street", "{last} Road", "the {last} estate", "{place} Lane", "{last} Square"],
+    "adjrole": ["retired {noun} keeper", "local {noun} owner", "former councillor", "{noun} engineer",
+                "member of the {noun} group"],
+    # First-person quotes: each fragment has its own content words, so two
+    # stories' quotes share no run of 7 words with two content words.
+    "quote": ["{qclause}. {qclause2}", "{qclause}, and {qclause2}", "{qclause} -- {qclause2}",
+              "{qclause}", "{qclause}. {qclause2}. {qclause3}"],
+    "qclause": ["We are not going to {verb} {place}'s {adj} {noun} until {plural} are heard",
+                "{place} has needed a {adj} {noun} near the {noun2} since {year}",
+                "I have never seen the {adj} {noun} by the {noun2} so {qadj}",
+                "They {vpast} the {noun} on {street} without asking {plural}",
+                "We will {verb} the {adj} {noun} by {month} if {org} {qkeeps}",
+                "Nobody in {place} should choose between a {adj} {noun} and {noun2} repairs",
+                "I do not think {plural} expected the {noun} at {street} {vpp} by {month}",
+                "You cannot run a {adj} {noun} on {qadj} {noun2} money and promises",
+                "It is a {qadj} {day} for {place} and its {adj} {noun}",
+                "We have {vpp} the {noun2} at {street} {num} times and it still {qverb}"],
+    "qclause2": ["{qclause}", "{plural} on {street} deserve a {adj} {noun} by {month}",
+                 "that is why {org} {vpast} the {adj} {noun}",
+                 "ask {plural} who {qverb} near the {adj} {noun2}"],
+    "qclause3": ["{qclause}"],
+    "qadj": ["full", "empty", "quiet", "busy", "fragile", "expensive", "crowded", "tired", "hopeful"],
+    "qverb": ["leaks", "floods", "creaks", "works", "shakes", "fails", "holds", "sinks", "runs late",
+              "rattles", "drips", "stalls", "cracks", "wobbles", "smokes"],
+    "qkeeps": ["keeps its word", "finds the money", "signs the lease", "backs the plan", "pays up",
+               "hires the builders", "agrees the budget", "opens the tender"],
+}
+
 CAPTIONS = [
     "The {noun} in {place} on {day} morning",
     "Crews at work on the {noun} near {place}",
@@ -155,25 +179,32 @@ class Rng:
 
 
 def fill(rng, template, **fixed):
-    """Fill {slots} of a template; `fixed` pins some of them."""
+    """Fill {slots} of a template; `fixed` pins some of them. A slot naming a
+    GRAMMAR rule expands one of its templates; a capitalised slot gives a
+    capitalised value."""
+    def verb(i):
+        return rng.pick(VERBS)[i]
+
+    gen = {
+        "org": lambda: rng.pick(ORGS), "noun": lambda: rng.pick(NOUNS),
+        "noun2": lambda: rng.pick(NOUNS), "noun3": lambda: rng.pick(NOUNS),
+        "plural": lambda: rng.pick(PLURALS), "unit": lambda: rng.pick(UNITS),
+        "adj": lambda: rng.pick(ADJS), "adj2": lambda: rng.pick(ADJS),
+        "vpast": lambda: verb(1), "verb": lambda: verb(0), "vpp": lambda: verb(2),
+        "place": lambda: rng.pick(PLACES), "place2": lambda: rng.pick(PLACES),
+        "day": lambda: rng.pick(DAYS), "month": lambda: rng.pick(MONTHS),
+        "num": lambda: rng.pick(NUMWORDS), "year": lambda: str(rng.between(1952, 2024)),
+        "money": lambda: "%d.%d million pounds" % (rng.between(1, 90), rng.below(10)),
+        "votes": lambda: "%d to %d" % (rng.between(5, 12), rng.between(0, 4)),
+        "name": lambda: "%s %s" % (rng.pick(FIRST), rng.pick(LAST)),
+        "last": lambda: rng.pick(LAST),
+    }
+
     def val(key):
         if key in fixed:
             return fixed[key]
-        gen = {
-            "org": lambda: rng.pick(ORGS), "noun": lambda: rng.pick(NOUNS),
-            "noun2": lambda: rng.pick(NOUNS), "noun3": lambda: rng.pick(NOUNS),
-            "adj": lambda: rng.pick(ADJS), "adj2": lambda: rng.pick(ADJS),
-            "vpast": lambda: rng.pick(VERBS_PAST), "verb": lambda: rng.pick(VERBS),
-            "place": lambda: rng.pick(PLACES), "place2": lambda: rng.pick(PLACES),
-            "day": lambda: rng.pick(DAYS), "month": lambda: rng.pick(MONTHS),
-            "num": lambda: rng.pick(NUMWORDS), "year": lambda: str(rng.between(1952, 2024)),
-            "money": lambda: "%d.%d million pounds" % (rng.between(1, 90), rng.below(10)),
-            "pct": lambda: str(rng.between(2, 60)), "bignum": lambda: "{:,}".format(rng.between(200, 40000)),
-            "votes": lambda: "%d to %d" % (rng.between(5, 12), rng.between(0, 4)),
-            "hour": lambda: str(rng.between(5, 9)),
-            "ordinal": lambda: rng.pick(["second", "third", "fourth", "fifth"]),
-            "name": lambda: "%s %s" % (rng.pick(FIRST), rng.pick(LAST)),
-        }
+        if key in GRAMMAR:
+            return fill(rng, rng.pick(GRAMMAR[key]), **fixed)
         return gen[key]()
 
     out, i = [], 0
@@ -186,9 +217,13 @@ def fill(rng, template, **fixed):
         out.append(template[i:j])
         key = template[j + 1:k]
         v = val(key.lower())
-        out.append(v[0].upper() + v[1:] if key[0].isupper() else v)
+        out.append(v[0].upper() + v[1:] if key[0].isupper() and v else v)
         i = k + 1
-    s = "".join(out)
+    return "".join(out)
+
+
+def sentence(rng, **fixed):
+    s = fill(rng, "{sentence}", **fixed)
     return s[0].upper() + s[1:]
 
 
@@ -280,9 +315,8 @@ class Story:
             self.speakers.append((name, rng.pick(ROLES)))
         self.quotes = []  # (speaker index, canonical text with " -- " dashes, no contractions)
         for _ in range(rng.between(3, 6)):
-            q = fill(rng, rng.pick(QUOTE), noun=self.noun, place=self.place)
-            if rng.chance(0.5):
-                q += ". " + fill(rng, rng.pick(QUOTE), noun=self.noun, place=self.place)
+            q = fill(rng, "{quote}", place=self.place)
+            q = q[0].upper() + q[1:]
             self.quotes.append((rng.below(len(self.speakers)), q))
 
     def headline(self, rng):
@@ -378,8 +412,8 @@ def body_paragraphs(rng, art, outlet):
             qn += 1
         else:
             n = r.between(2, 5)
-            sents = [fill(r, r.pick(BODY), noun=story.noun if r.chance(0.6) else r.pick(NOUNS),
-                          place=story.place if r.chance(0.5) else r.pick(PLACES), org=story.org)
+            sents = [sentence(r, **({"noun": story.noun} if r.chance(0.3) else {}),
+                              **({"place": story.place} if r.chance(0.4) else {}), org=story.org)
                      for _ in range(n)]
             p = ("text", " ".join(sents))
         paras.append(p)

@@ -180,6 +180,7 @@ def clean_throughput(winnow, files, nbytes, outbase, repeat):
         wall, cpu, rss = best
         res[mode] = {"wall_s": round(wall, 4), "cpu_s": round(cpu, 4), "peak_rss_kib": rss,
                      "mb_per_s": round(nbytes / wall / 1e6, 2),
+                     "mb_per_cpu_s": round(nbytes / cpu / 1e6, 2),
                      "articles_per_s": round(len(files) / wall, 1)}
     return res
 
@@ -188,9 +189,36 @@ def print_clean(label, n, nbytes, res):
     log("   %s: %d articles, %.1f MB" % (label, n, nbytes / 1e6))
     names = {"files": "-o DIR (two files each, not fsync'd)", "stdout": "bodies to stdout (/dev/null)"}
     for mode, r in res.items():
-        log("     %-40s %7.2f MB/s %8.0f articles/s   (%.2f s wall, %.2f s cpu, %d MiB peak RSS)"
+        log("     %-40s %7.2f MB/s %8.0f articles/s   (%.2f s wall; %.2f s CPU = %.2f MB/s; %d MiB peak RSS)"
             % (names[mode], r["mb_per_s"], r["articles_per_s"], r["wall_s"], r["cpu_s"],
-               r["peak_rss_kib"] // 1024))
+               r["mb_per_cpu_s"], r["peak_rss_kib"] // 1024))
+
+
+def print_phases(build, files):
+    """CPU time per phase of the cleaning chain (bench/phases), one core."""
+    phases = os.path.join(build, "bench", "phases")
+    if not os.access(phases, os.X_OK):
+        return None
+    figs = None
+    for part in chunks(files):  # one process per chunk: the index is per process
+        r = subprocess.run(one_core([phases] + part), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        if r.returncode != 0:
+            log("     phases: failed: %s" % r.stderr.strip()[-300:])
+            return None
+        f = json.loads(r.stdout.strip().splitlines()[-1])
+        if figs is None:
+            figs = f
+        else:
+            for k in f:
+                if k.endswith("_s") or k in ("articles", "bytes", "failed"):
+                    figs[k] += f[k]
+    for k in [k[:-2] for k in figs if k.endswith("_s")]:
+        figs[k + "_mb_per_s"] = round(figs["bytes"] / figs[k + "_s"] / 1e6, 1) if figs[k + "_s"] else 0
+    log("     CPU by phase: " + ", ".join(
+        "%s %.2f s (%.0f MB/s)" % (k, figs[k + "_s"], figs[k + "_mb_per_s"])
+        for k in ("parse", "prepare", "index", "output")))
+    return figs
 
 
 def part_clean(a, build, work, corpus, files, report):
@@ -204,6 +232,7 @@ def part_clean(a, build, work, corpus, files, report):
     res = clean_throughput(winnow, files, nbytes, os.path.join(work, "out-clean"), a.repeat)
     print_clean("generated corpus (%s)" % os.path.basename(corpus), len(files), nbytes, res)
     report["clean_generated"] = dict(res, articles=len(files), bytes=nbytes)
+    report["phases_generated"] = print_phases(build, files)
 
     aeb = os.environ.get("WN_AEB_DEV", os.path.join(ROOT, "..", "shared", "eval", "aeb-dev", "input"))
     if not os.path.isdir(aeb):
@@ -227,6 +256,7 @@ def part_clean(a, build, work, corpus, files, report):
     res = clean_throughput(winnow, many, pbytes * times, os.path.join(work, "out-aeb"), a.repeat)
     print_clean("aeb-dev pages (%d pages, %d copies of each)" % (len(pages), times),
                 len(many), pbytes * times, res)
+    report["phases_aeb_dev"] = print_phases(build, many)
     report["clean_aeb_dev"] = dict(res, articles=len(pages) * times, bytes=pbytes * times, pages=len(pages))
 
 
@@ -336,9 +366,17 @@ def part_e2e(a, build, work, files, report):
                          "ratio_to_floor": round(fw / dw, 3)}
 
 
+def remove_store(db):
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(db + suffix)
+        except FileNotFoundError:
+            pass
+
+
 def part_store(a, build, work, report):
     loader = os.path.join(build, "bench", "index_load")
-    log("3. state store: peak RSS and size against articles indexed")
+    log("3. state store: peak RSS and size against articles indexed (bench/index_load)")
     if not os.access(loader, os.X_OK):
         log("   skipped: %s not built (needs the dedup store)" % loader)
         return None
@@ -347,23 +385,23 @@ def part_store(a, build, work, report):
     rows, largest = [], None
     for n in a.sizes:
         db = os.path.join(base, "state-%d.db" % n)
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                os.unlink(db + suffix)
-            except FileNotFoundError:
-                pass
+        remove_store(db)
         r = subprocess.run([loader, "--articles", str(n), db], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
             log("   %d articles: index_load failed: %s" % (n, r.stderr.strip()[-300:]))
             continue
         fig = json.loads(r.stdout.strip().splitlines()[-1])
+        # closed: the log is checkpointed into the database file
         size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
-        fig["store_bytes"] = size
+        fig["closed_store_bytes"] = size
         rows.append(fig)
-        log("   %9d articles: load %6.1f s, peak RSS %7.1f MiB (%5.0f B/article over the empty store), "
-            "store %7.1f MB (%5.0f B/article)"
-            % (n, fig["load_s"], fig["peak_rss_kib"] / 1024, fig["rss_per_article"], size / 1e6, size / n))
+        log("   %9d articles: %6.0f articles/s; peak RSS %6.1f MiB (%6.0f B/article above the empty"
+            " store); store %7.1f MB closed (%5.0f B/article), %7.1f MB with its log before close"
+            % (n, fig["articles_per_s"], fig["peak_rss_kib"] / 1024, fig["rss_per_article"],
+               size / 1e6, size / n, fig["store_bytes"] / 1e6))
+        if largest:
+            remove_store(largest[1])
         largest = (n, db)
     report["store"] = rows
     return largest
@@ -371,23 +409,28 @@ def part_store(a, build, work, report):
 
 def part_startup(a, build, largest, report):
     loader = os.path.join(build, "bench", "index_load")
-    log("4. start-up with a full store")
+    log("4. start-up with a full store (open it, one article through the index; warm page cache)")
     if largest is None:
         log("   skipped: no store from part 3")
         return
     n, db = largest
     best = None
     for _ in range(a.repeat):
+        t0 = time.perf_counter()
         r = subprocess.run([loader, "--open-only", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
+        wall = time.perf_counter() - t0
         if r.returncode != 0:
             log("   failed: %s" % r.stderr.strip()[-300:])
             return
         fig = json.loads(r.stdout.strip().splitlines()[-1])
-        if best is None or fig["open_s"] < best["open_s"]:
+        fig["process_s"] = round(wall, 4)
+        if best is None or fig["process_s"] < best["process_s"]:
             best = fig
-    log("   %d articles: open + ready %.3f s, peak RSS %.1f MiB" % (n, best["open_s"], best["peak_rss_kib"] / 1024))
+    log("   %d articles: open %.3f s, first article %.3f s, whole process %.3f s, peak RSS %.1f MiB"
+        % (n, best["open_s"], best["first_article_s"], best["process_s"], best["peak_rss_kib"] / 1024))
     report["startup"] = dict(best, articles=n)
+    remove_store(db)
 
 
 def main(argv):
