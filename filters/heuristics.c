@@ -121,6 +121,19 @@ static bool is_closing(int32_t cp)
 	       cp == 0x00BB || cp == 0x300D || cp == 0x300F || cp == 0xFF09 || cp == 0x201C;
 }
 
+/* Emoji and other pictographs after a sentence end ("today! :)" as a
+ * smiley), with their joiners and variation selectors: skipped like closing
+ * quotes when looking for the end of a sentence. */
+static bool is_trailing_symbol(int32_t cp)
+{
+	if (cp < 0x80)
+		return false;
+	if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F))
+		return true;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_SO || c == UTF8PROC_CATEGORY_SK;
+}
+
 static bool is_separator(int32_t cp)
 {
 	return cp == '|' || cp == 0x00BB || cp == 0x2022 || cp == 0x00B7 || cp == 0x203A || cp == 0x25CF;
@@ -230,7 +243,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			f->separators++;
 		if (cp != ' ') {
 			last = cp;
-			if (!is_closing(cp))
+			if (!is_closing(cp) && !is_trailing_symbol(cp))
 				last_open = cp;
 		}
 		i += (size_t)k;

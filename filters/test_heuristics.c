@@ -38,6 +38,17 @@ static void test_words_stopwords_punctuation(void **state)
 	assert_false(wn_english_stopword("\xC3\xA9t\xC3\xA9", 6));
 }
 
+static void test_emoji_after_sentence_end(void **state)
+{
+	(void)state;
+	/* "... there! <smiling face>": the sentence still ends */
+	assert_true(feats("We hope to see all of you there! \xF0\x9F\x99\x82").terminal);
+	/* a joined emoji with a variation selector, after a full stop */
+	assert_true(feats("The boat is back.\xE2\x9D\xA4\xEF\xB8\x8F").terminal);
+	/* an arrow after words is no sentence end */
+	assert_false(feats("Scroll down for more \xE2\xAC\x87\xEF\xB8\x8F").terminal);
+}
+
 static void test_title_case_share(void **state)
 {
 	(void)state;
@@ -281,6 +292,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words_stopwords_punctuation),
+		cmocka_unit_test(test_emoji_after_sentence_end),
 		cmocka_unit_test(test_title_case_share),
 		cmocka_unit_test(test_markers_separators_links_years),
 		cmocka_unit_test(test_cjk_and_accumulation),
