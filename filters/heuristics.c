@@ -427,6 +427,8 @@ static bool heading_like(const wn_doc *doc, const unit *u)
 	const wn_text_features *f = &u->f;
 	if (strong_bad(u) || f->bullet || f->words < 4 || f->words > 25)
 		return false;
+	if ((f->words - f->stopwords - f->content_words) * 2 > f->words) /* mostly numbers: a table row */
+		return false;
 	const wn_block *b = &doc->blocks[u->block];
 	const wn_line *l = &doc->lines[b->first + b->count - 1];
 	char last = l->len ? l->text[l->len - 1] : 0;

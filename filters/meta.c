@@ -1,6 +1,7 @@
 /* meta.c — title, byline and date from the head of a document (see filter.h). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "filters/filter.h"
+#include "filters/heuristics.h"
 
 #include <errno.h>
 #include <pcre2.h>
@@ -41,11 +42,20 @@ static long find_date(const char *s, size_t n)
 	return at;
 }
 
+static wn_text_features features(const wn_line *l)
+{
+	wn_text_features f = {0};
+	wn_text_features_add(&f, l->text, l->len, true);
+	return f;
+}
+
+/* Words as the heuristics count them: each CJK character is one, so a
+ * Chinese or Japanese sentence is as long as its English translation. */
 static bool is_body_paragraph(const wn_line *l)
 {
-	size_t w = wn_count_words(l->text, l->len);
+	wn_text_features f = features(l);
 	char last = l->text[l->len - 1];
-	return w >= 25 || (w >= 12 && strchr(".!?\"'", last));
+	return f.words >= 25 || (f.words >= 12 && (strchr(".!?\"'", last) || (f.terminal && !f.colon)));
 }
 
 static bool starts_with_by(const char *s)
@@ -54,13 +64,24 @@ static bool starts_with_by(const char *s)
 	       s[3] >= 'A' && s[3] <= 'Z';
 }
 
+/* A headline: a few words, not ending like a sentence or a clause (a
+ * question or an exclamation may be a headline; a CJK full stop may not),
+ * and mostly words rather than numbers (a row of a results table is no
+ * headline). */
 static bool heading_like(const wn_line *l)
 {
-	size_t w = wn_count_words(l->text, l->len);
-	if (w < 2 || w > 25 || l->len > 250)
+	wn_text_features f = features(l);
+	if (f.words < 2 || f.words > 25 || l->len > 250)
+		return false;
+	uint32_t numbers = f.words - f.stopwords - f.content_words; /* words that start with a digit */
+	if (numbers * 2 > f.words)
 		return false;
 	char last = l->text[l->len - 1];
-	return last != '.' && last != ',' && last != ':' && last != ';';
+	if (last == '.' || last == ',' || last == ':' || last == ';')
+		return false;
+	/* 。 and ．: full stops of CJK text */
+	return !(l->len >= 3 && (!memcmp(l->text + l->len - 3, "\xE3\x80\x82", 3) ||
+				 !memcmp(l->text + l->len - 3, "\xEF\xBC\x8E", 3)));
 }
 
 /* Byline and date from one head line; true when the line was used. */
@@ -100,17 +121,19 @@ static int take_byline_date(wn_doc *doc, size_t i, bool *used)
 		}
 	}
 	*used = named;
-	if (rc == 0 && d >= 0 && !doc->date && (words <= 10 || named)) {
-		/* Keep the date as printed, up to a separator. */
-		size_t n = strcspn(l->text + d, "|");
-		while (n > 0 && l->text[d + (long)n - 1] == ' ')
-			n--;
-		char *date = strndup(l->text + d, n);
-		if (!date)
-			return -ENOMEM;
-		rc = wn_doc_set_field(&doc->date, date);
-		free(date);
-		*used = true;
+	if (rc == 0 && d >= 0 && (words <= 10 || named)) {
+		*used = true; /* a second date line in the head ("Updated ...") goes too */
+		if (!doc->date) {
+			/* Keep the date as printed, up to a separator. */
+			size_t n = strcspn(l->text + d, "|");
+			while (n > 0 && l->text[d + (long)n - 1] == ' ')
+				n--;
+			char *date = strndup(l->text + d, n);
+			if (!date)
+				return -ENOMEM;
+			rc = wn_doc_set_field(&doc->date, date);
+			free(date);
+		}
 	}
 	if (rc == 0 && *used)
 		rc = wn_doc_remove(doc, i, named ? "byline" : "date");

@@ -262,6 +262,20 @@ static void test_teasers_without_punctuation_go(void **state)
 	wn_doc_free(doc);
 }
 
+static void test_table_row_before_article_not_left_as_title(void **state)
+{
+	(void)state;
+	wn_doc *doc = cleaned(
+		"   Team Blue 12 4 3 1 40\n\n"
+		"   The bridge over the river reopened on Friday after a year of repairs, and the first cars "
+		"crossed it shortly after the ribbon was cut by the mayor.\n\n"
+		"   Traffic in the town centre is expected to ease now that drivers no longer have to take the "
+		"long way round through the industrial estate every morning.\n");
+	expect_reason(doc, 1, "heuristic:header");
+	expect_kept(doc, 3);
+	wn_doc_free(doc);
+}
+
 static void test_short_document_kept(void **state)
 {
 	(void)state;
@@ -299,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_article_in_context),
 		cmocka_unit_test(test_other_language_survives),
 		cmocka_unit_test(test_teasers_without_punctuation_go),
+		cmocka_unit_test(test_table_row_before_article_not_left_as_title),
 		cmocka_unit_test(test_short_document_kept),
 		cmocka_unit_test(test_wrapped_paragraphs_stay_whole),
 	};
