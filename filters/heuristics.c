@@ -321,6 +321,8 @@ static void classify(unit *u, bool english)
 	double tc = f->content_words ? (double)f->capitalised / f->content_words : 0;
 	if (f->terminal && tc < TITLE_CASE_MAX)
 		u->cls = f->chars > LENGTH_HIGH ? CLS_GOOD : CLS_NEAR;
+	else if (tc < TITLE_CASE_MAX && f->chars > LENGTH_HIGH)
+		u->cls = CLS_NEAR; /* long and sentence-cased: prose-like without its full stop */
 	else
 		u->cls = CLS_BAD, u->reason = f->terminal ? "heuristic:title-case" : "heuristic:no-punctuation";
 }

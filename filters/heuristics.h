@@ -8,7 +8,9 @@
  * list markers, links.  From them a class, in the spirit of jusText:
  *
  *   GOOD   prose: long, ends a sentence, enough stopwords
- *   NEAR   prose-like but short or with fewer stopwords
+ *   NEAR   prose-like but short or with fewer stopwords (in a language
+ *          without a stopword list: long and sentence-cased, but with no
+ *          sentence end)
  *   SHORT  too short to judge alone (headings, list items, captions)
  *   BAD    chrome on its own features (reason says which)
  *

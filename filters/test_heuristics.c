@@ -244,6 +244,25 @@ static void test_other_language_survives(void **state)
 	wn_doc_free(doc);
 }
 
+/* Portuguese, with a quotation whose source closes the paragraph instead
+ * of a full stop: long and sentence-cased, it reads as prose. */
+static void test_other_language_paragraph_without_full_stop(void **state)
+{
+	(void)state;
+	wn_doc *doc = cleaned(
+		"     * In\xC3\xAD""cio\n     * Esportes\n\n"
+		"   A prefeitura anunciou na segunda-feira que a ponte velha sobre o rio ser\xC3\xA1 "
+		"reformada a partir de mar\xC3\xA7o, com obras que devem durar quase um ano inteiro.\n\n"
+		"   \xE2\x80\x9C""Vamos manter uma balsa funcionando durante toda a obra para que ningu\xC3\xA9m "
+		"fique sem transporte\xE2\x80\x9D, disse o engenheiro respons\xC3\xA1vel [Jornal da Cidade, p. 4]\n\n"
+		"   Os moradores da margem norte pediram que a balsa tamb\xC3\xA9m funcione durante a noite, "
+		"porque muitos trabalham no porto e voltam para casa muito tarde.\n");
+	expect_kept(doc, 4);
+	expect_kept(doc, 6);
+	expect_kept(doc, 8);
+	wn_doc_free(doc);
+}
+
 static void test_teasers_without_punctuation_go(void **state)
 {
 	(void)state;
@@ -312,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_cjk_and_accumulation),
 		cmocka_unit_test(test_article_in_context),
 		cmocka_unit_test(test_other_language_survives),
+		cmocka_unit_test(test_other_language_paragraph_without_full_stop),
 		cmocka_unit_test(test_teasers_without_punctuation_go),
 		cmocka_unit_test(test_table_row_before_article_not_left_as_title),
 		cmocka_unit_test(test_short_document_kept),
