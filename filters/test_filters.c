@@ -158,6 +158,31 @@ static void test_second_date_line_in_head(void **state)
 	wn_doc_free(doc);
 }
 
+static void test_long_byline_does_not_end_head(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared("Storm Closes Harbour\n"
+			       "By Lena Ott, Coast Herald, on Tuesday, May 4th, 2021 at 9:10 a.m.\n"
+			       "Ferries stayed in port on Wednesday as winds reached gale force along the whole "
+			       "coast, the harbour master said in a short statement.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->title, "Storm Closes Harbour");
+	assert_non_null(doc->byline);
+	assert_string_equal(doc->lines[1].reason, "byline");
+	assert_null(doc->lines[2].reason);
+	wn_doc_free(doc);
+
+	doc = prepared("Storm Closes Harbour\n"
+		       "Posted by Omar Feld on June 2, 2021, 7:45 AM PDT\n"
+		       "Ferries stayed in port on Wednesday as winds reached gale force along the whole "
+		       "coast, the harbour master said in a short statement.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->byline, "Omar Feld");
+	assert_string_equal(doc->date, "June 2, 2021, 7:45 AM PDT");
+	assert_string_equal(doc->lines[1].reason, "byline");
+	wn_doc_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_table_row_is_no_title),
 		cmocka_unit_test(test_cjk_sentence_is_no_title),
 		cmocka_unit_test(test_second_date_line_in_head),
+		cmocka_unit_test(test_long_byline_does_not_end_head),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
