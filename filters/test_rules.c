@@ -383,6 +383,34 @@ static void test_builtin_bylines_with_outlet(void **state)
 	wn_ruleset_free(rs);
 }
 
+/* Small print: affiliate disclosures, newsletter promises, site terms,
+ * script notices; the article sentences beside them stay. */
+static void test_builtin_small_print(void **state)
+{
+	(void)state;
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	wn_doc *doc = doc_from("We may earn a commission when you buy through links on our site.\n"
+			       "No spam, ever. You can unsubscribe at any time.\n"
+			       "Use of this website constitutes acceptance of our terms.\n"
+			       "The material on this site may not be reproduced, distributed or used without permission.\n"
+			       "This gallery requires JavaScript.\n"
+			       "If you enjoyed this article, share it with a friend.\n"
+			       "The agents earn a commission on every boat they sell, the harbour master said.\n"
+			       "The new timetable starts on Monday and runs until the spring.\n",
+			       "o");
+	apply(doc, rs);
+	for (unsigned n = 1; n <= 6; n++)
+		if (!reason(doc, n))
+			fail_msg("chrome line %u kept", n);
+	assert_null(reason(doc, 7));
+	assert_null(reason(doc, 8));
+	wn_doc_free(doc);
+	wn_ruleset_free(rs);
+}
+
 /* Under MemoryDenyWriteExecute pcre2_jit_compile fails; no_jit takes that path. */
 static void test_no_jit_matches_the_same(void **state)
 {
@@ -464,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_rules_load),
 		cmocka_unit_test(test_builtin_rules_on_chrome),
 		cmocka_unit_test(test_builtin_bylines_with_outlet),
+		cmocka_unit_test(test_builtin_small_print),
 		cmocka_unit_test(test_no_jit_matches_the_same),
 		cmocka_unit_test(test_match_limit_skips_rule),
 	};
