@@ -416,6 +416,27 @@ static bool strong_bad(const unit *u)
 			    !strcmp(u->reason, "heuristic:repeated-caption")));
 }
 
+/* A heading-shaped paragraph (a few words, no sentence end, no list
+ * marker) with prose before it and a GOOD paragraph right after it: inside
+ * the article that is a subheading, whatever its words (jusText: a short
+ * paragraph between good ones is good). Teasers inside an article come in
+ * runs, next to other teasers, and fail the test. */
+static bool subheading(const wn_doc *doc, const unit *us, size_t n, size_t i)
+{
+	const wn_text_features *f = &us[i].f;
+	if (f->bullet || (f->terminal && !f->colon) || f->words > 15)
+		return false;
+	const wn_line *l = &doc->lines[doc->blocks[us[i].block].first];
+	if (!memchr(l->text, ' ', l->len)) /* one token: a file name, a slug */
+		return false;
+	size_t p = i, q = i + 1;
+	while (p > 0 && us[p - 1].gone)
+		p--;
+	while (q < n && us[q].gone)
+		q++;
+	return p > 0 && q < n && us[p - 1].cls >= CLS_NEAR && us[q].cls == CLS_GOOD;
+}
+
 /* A link or a line without words between paragraphs. */
 static bool stray(const unit *u)
 {
@@ -595,6 +616,8 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 			/* a long sentence of names and numbers inside the article */
 			u->keep = !strong_bad(u) && u->f.terminal && u->f.chars > LENGTH_HIGH &&
 				  strcmp(u->reason, "heuristic:menu") != 0;
+			/* a subheading: between prose and the paragraph it heads */
+			u->keep = u->keep || (!strong_bad(u) && subheading(doc, us, n, i));
 			i++;
 			continue;
 		}

@@ -19,7 +19,8 @@
  * the segment with the most text, weighted by its share of GOOD paragraphs,
  * is the article, joined with neighbouring dense segments.  Inside it,
  * NEAR and SHORT paragraphs stay (headings, short paragraphs, lists) unless
- * they form a menu-like run of short list items; BAD ones go.  Outside it,
+ * they form a menu-like run of short list items; BAD ones go, except a
+ * subheading (heading-shaped, prose before it and a GOOD paragraph after).  Outside it,
  * everything goes (header and footer zones), except sentences that
  * directly continue the article, a list introduced by a line ending in ':',
  * and the title with byline/date lines just before the article (left for

@@ -295,6 +295,30 @@ static void test_table_row_before_article_not_left_as_title(void **state)
 	wn_doc_free(doc);
 }
 
+static void test_subheading_kept_teasers_not(void **state)
+{
+	(void)state;
+	wn_doc *doc = cleaned(
+		"   The bridge over the river reopened on Friday after a year of repairs, and the first cars "
+		"crossed it shortly after the ribbon was cut by the mayor.\n\n"
+		"   Council Budget Figures, Costs And Timetable\n\n"
+		"   The repairs cost less than the council had set aside for them, and the money left over will "
+		"be spent on new lights along the footpath on the eastern side.\n\n"
+		"   Fishing Fleet Returns Early As Prices Fall Sharply\n\n"
+		"   Lighthouse Keeper Retires After Forty Years Service\n\n"
+		"   Traffic in the town centre is expected to ease now that drivers no longer have to take the "
+		"long way round through the industrial estate every morning.\n\n"
+		"   Buses will return to their old route over the bridge from the first of next month, the "
+		"transport office said in a statement on its website.\n");
+	expect_kept(doc, 1);
+	expect_kept(doc, 3); /* between prose and the paragraph it heads */
+	expect_kept(doc, 5);
+	expect_reason(doc, 7, "heuristic:few-stopwords"); /* teasers in a run */
+	expect_reason(doc, 9, "heuristic:few-stopwords");
+	expect_kept(doc, 11);
+	wn_doc_free(doc);
+}
+
 static void test_short_document_kept(void **state)
 {
 	(void)state;
@@ -334,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_other_language_paragraph_without_full_stop),
 		cmocka_unit_test(test_teasers_without_punctuation_go),
 		cmocka_unit_test(test_table_row_before_article_not_left_as_title),
+		cmocka_unit_test(test_subheading_kept_teasers_not),
 		cmocka_unit_test(test_short_document_kept),
 		cmocka_unit_test(test_wrapped_paragraphs_stay_whole),
 	};
