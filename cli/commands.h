@@ -6,5 +6,6 @@
 #define WN_CLI_COMMANDS_H
 
 int wn_cmd_clean(int argc, char **argv);
+int wn_cmd_submit(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"clean", wn_cmd_clean, "clean article files (or stdin) into cleaned text and JSON"},
+	{"submit", wn_cmd_submit, "drop article files into a winnowd spool (tmp + rename)"},
 };
 
 static void usage(FILE *f)
