@@ -126,7 +126,7 @@ void wn_intake_free(wn_intake *in)
 	free(in);
 }
 
-static struct entry *lookup(wn_intake *in, uint64_t h, const char *outlet, const char *name)
+static struct entry *lookup(const wn_intake *in, uint64_t h, const char *outlet, const char *name)
 {
 	for (struct entry *e = in->buckets[h & (in->nbuckets - 1)]; e; e = e->hnext)
 		if (e->hash == h && !strcmp(e->outlet, outlet) && !strcmp(e->name, name))
@@ -222,6 +222,11 @@ void wn_intake_item_clear(wn_intake_item *item)
 	free(item->outlet);
 	free(item->name);
 	item->outlet = item->name = NULL;
+}
+
+bool wn_intake_contains(const wn_intake *in, const char *outlet, const char *name)
+{
+	return lookup(in, key_hash(outlet, name), outlet, name) != NULL;
 }
 
 size_t wn_intake_len(const wn_intake *in)

@@ -38,6 +38,9 @@ int wn_intake_add_settling(wn_intake *in, const char *outlet, const char *name, 
 bool wn_intake_pop(wn_intake *in, uint64_t now_ms, wn_intake_item *item);
 void wn_intake_item_clear(wn_intake_item *item);
 
+/* True when (outlet, name) is held. */
+bool wn_intake_contains(const wn_intake *in, const char *outlet, const char *name);
+
 size_t wn_intake_len(const wn_intake *in);
 size_t wn_intake_cap(const wn_intake *in);
 /* Earliest due time of a settling item, UINT64_MAX when there is none. */

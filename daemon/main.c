@@ -115,6 +115,53 @@ static char *shown(const char *s)
 	return u ? u : strdup("?");
 }
 
+/* Whether a process holds the file open for writing, as far as the kernel
+ * will tell: it refuses a read lease (EAGAIN) while a writer has the file
+ * open. Leases need the file's owner or CAP_LEASE; without them this says
+ * false and the settle time alone decides. Opened non-blocking, never
+ * through a link. */
+static bool held_open_for_writing(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool busy = false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
+			fcntl(fd, F_SETLEASE, F_UNLCK);
+		else
+			busy = errno == EAGAIN;
+	}
+	close(fd);
+	return busy;
+}
+
+/* A file found by a scan may be taken once quiet for the settle time and
+ * not open for writing; otherwise, how long to wait before looking again. */
+static uint64_t wait_before_taking(struct daemon *d, const char *outlet, const char *name)
+{
+	char *path = wn_spool_path(d->sp, WN_SPOOL_INCOMING, outlet, name);
+	struct stat st;
+	uint64_t wait = 0;
+	if (path && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		int64_t age_ms = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+				 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+		if (age_ms < 0)
+			wait = d->cfg.settle_ms;
+		else if ((uint64_t)age_ms < d->cfg.settle_ms)
+			wait = d->cfg.settle_ms - (uint64_t)age_ms;
+		else if (wn_watch_is_writing(d->watch, outlet, name) || held_open_for_writing(path)) {
+			wn_debug("incoming/%s/%s is still open for writing; waiting", outlet, name);
+			wait = d->cfg.settle_ms > 100 ? d->cfg.settle_ms : 100;
+		}
+	}
+	free(path); /* gone or not a regular file: the claim will tell */
+	return wait;
+}
+
 static void pump(struct daemon *d)
 {
 	if (d->stopping || d->in_pump)
@@ -122,25 +169,12 @@ static void pump(struct daemon *d)
 	d->in_pump = true;
 	wn_intake_item it;
 	while (wn_proc_has_room(d->proc) && wn_intake_pop(d->intake, uv_now(d->loop), &it)) {
-		if (it.scanned) {
-			/* found by a scan: take it only if it is still quiet */
-			char *path = wn_spool_path(d->sp, WN_SPOOL_INCOMING, it.outlet, it.name);
-			struct stat st;
-			int rc = path && lstat(path, &st) == 0 ? 0 : -errno;
-			free(path);
-			if (rc == 0 && S_ISREG(st.st_mode)) {
-				struct timespec now;
-				clock_gettime(CLOCK_REALTIME, &now);
-				int64_t age_ms = (int64_t)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
-						 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
-				if (age_ms < (int64_t)d->cfg.settle_ms) {
-					uint64_t wait = age_ms < 0 ? d->cfg.settle_ms : d->cfg.settle_ms - (uint64_t)age_ms;
-					if (wn_intake_add_settling(d->intake, it.outlet, it.name, uv_now(d->loop) + wait) < 0)
-						d->rescan_pending = true;
-					wn_intake_item_clear(&it);
-					continue;
-				}
-			}
+		uint64_t wait = it.scanned ? wait_before_taking(d, it.outlet, it.name) : 0;
+		if (wait) {
+			if (wn_intake_add_settling(d->intake, it.outlet, it.name, uv_now(d->loop) + wait) < 0)
+				d->rescan_pending = true;
+			wn_intake_item_clear(&it);
+			continue;
 		}
 		int rc = wn_proc_take(d->proc, it.outlet, it.name);
 		if (rc == -ENOENT) {
@@ -156,12 +190,18 @@ static void pump(struct daemon *d)
 		wn_intake_item_clear(&it);
 	}
 	d->in_pump = false;
+	/* a scan stopped by a full queue goes on once the queue has drained */
 	if (d->rescan_pending && wn_intake_len(d->intake) == 0 && !wn_proc_paused(d->proc))
 		full_scan(d, NULL);
+	/* Wake up when the next settling file is due — unless there is no room,
+	 * then the pipeline calls back when there is (a timer re-armed at 0 from
+	 * its own callback would spin). */
 	uint64_t due = wn_intake_next_due(d->intake);
-	if (due != UINT64_MAX) {
+	if (due != UINT64_MAX && wn_proc_has_room(d->proc)) {
 		uint64_t now = uv_now(d->loop);
-		uv_timer_start(&d->settle_timer, on_settle, due > now ? due - now : 0, 0);
+		uv_timer_start(&d->settle_timer, on_settle, due > now ? due - now : 1, 0);
+	} else {
+		uv_timer_stop(&d->settle_timer);
 	}
 }
 
@@ -208,6 +248,8 @@ static void scan_skipped_cb(void *ud, const char *what, const char *why)
 static int scan_file_cb(void *ud, const char *outlet, const char *name, const struct stat *st)
 {
 	struct scan_ctx *sc = ud;
+	if (wn_intake_contains(sc->d->intake, outlet, name))
+		return 0; /* held already */
 	if (sc->n >= sc->limit)
 		return 1;
 	struct found *f = &sc->items[sc->n];
@@ -252,6 +294,7 @@ static void scan(struct daemon *d, const char *outlet)
 		wn_err("scanning incoming/: %s", strerror(-rc));
 	if (rc == 1 || rc < 0)
 		d->rescan_pending = true; /* more than fits: the rest after the queue drains */
+	wn_debug("scanned incoming/%s: %zu file(s) found", outlet ? outlet : "", sc.n);
 	qsort(sc.items, sc.n, sizeof *sc.items, cmp_found);
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -279,8 +322,8 @@ static void full_scan(struct daemon *d, const char *why)
 {
 	if (d->stopping)
 		return;
-	if (wn_intake_len(d->intake) > 0) {
-		d->rescan_pending = true; /* after the queue drains, so nothing is counted twice */
+	if (wn_intake_len(d->intake) >= wn_intake_cap(d->intake)) {
+		d->rescan_pending = true; /* once there is room */
 		return;
 	}
 	if (why)
@@ -776,6 +819,7 @@ int main(int argc, char **argv)
 {
 	wn_log_set_ident("winnowd");
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGIO, SIG_IGN); /* a lease probe broken by a writer must not kill us */
 	struct daemon d = {0};
 	bool check = false;
 	int status = parse_args(&d, argc, argv, &check);

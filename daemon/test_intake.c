@@ -29,7 +29,10 @@ static void test_ready_in_order_and_once(void **state)
 	assert_int_equal(wn_intake_add_ready(in, "a", "2"), 0);
 	assert_int_equal(wn_intake_add_ready(in, "a", "1"), 0); /* again: held once */
 	assert_int_equal(wn_intake_len(in), 3);
+	assert_true(wn_intake_contains(in, "b", "1"));
+	assert_false(wn_intake_contains(in, "b", "2"));
 	expect_pop(in, 0, "a", "1", false);
+	assert_false(wn_intake_contains(in, "a", "1"));
 	expect_pop(in, 0, "b", "1", false);
 	expect_pop(in, 0, "a", "2", false);
 	wn_intake_item it;

@@ -4,15 +4,27 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #define ROOT_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW)
-#define OUTLET_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+#define OUTLET_MASK \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
+#define WRITING_BUCKETS 256
+#define WRITING_MAX 4096 /* files open for writing tracked at once; beyond, scans rely on settle */
+
+/* A file seen modified and not yet closed. */
+struct writing {
+	struct writing *next;
+	uint64_t hash;
+	char *outlet, *name;
+};
 
 struct outlet_wd {
 	int wd;
@@ -28,7 +40,73 @@ struct wn_watch {
 	void *ud;
 	struct outlet_wd *wds; /* outlets are few: a small array */
 	size_t nwds, capwds;
+	struct writing *writing[WRITING_BUCKETS];
+	size_t nwriting;
 };
+
+static uint64_t name_hash(const char *outlet, const char *name)
+{
+	XXH3_state_t st;
+	XXH3_64bits_reset(&st);
+	XXH3_64bits_update(&st, outlet, strlen(outlet) + 1);
+	XXH3_64bits_update(&st, name, strlen(name));
+	return XXH3_64bits_digest(&st);
+}
+
+static struct writing **writing_find(const wn_watch *w, uint64_t h, const char *outlet, const char *name)
+{
+	struct writing *const *pp = &w->writing[h % WRITING_BUCKETS];
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && !strcmp((*pp)->outlet, outlet) && !strcmp((*pp)->name, name))
+			break;
+	return (struct writing **)pp;
+}
+
+static void writing_set(wn_watch *w, const char *outlet, const char *name, bool on)
+{
+	uint64_t h = name_hash(outlet, name);
+	struct writing **pp = writing_find(w, h, outlet, name);
+	if (!on && *pp) {
+		struct writing *e = *pp;
+		*pp = e->next;
+		free(e->outlet);
+		free(e->name);
+		free(e);
+		w->nwriting--;
+	} else if (on && !*pp && w->nwriting < WRITING_MAX) {
+		struct writing *e = calloc(1, sizeof *e);
+		if (!e || !(e->outlet = strdup(outlet)) || !(e->name = strdup(name))) {
+			if (e)
+				free(e->outlet);
+			free(e);
+			return;
+		}
+		e->hash = h;
+		*pp = e;
+		w->nwriting++;
+	}
+}
+
+static void writing_clear(wn_watch *w)
+{
+	for (size_t i = 0; i < WRITING_BUCKETS; i++) {
+		struct writing *e = w->writing[i];
+		while (e) {
+			struct writing *n = e->next;
+			free(e->outlet);
+			free(e->name);
+			free(e);
+			e = n;
+		}
+		w->writing[i] = NULL;
+	}
+	w->nwriting = 0;
+}
+
+bool wn_watch_is_writing(const wn_watch *w, const char *outlet, const char *name)
+{
+	return w && *writing_find(w, name_hash(outlet, name), outlet, name);
+}
 
 static struct outlet_wd *find_wd(wn_watch *w, int wd)
 {
@@ -115,6 +193,7 @@ static void on_events(uv_poll_t *h, int status, int events)
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			p += sizeof *ev + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
+				writing_clear(w); /* closes may have been lost */
 				w->cbs.rescan(w->ud, "inotify queue overflow");
 				continue;
 			}
@@ -136,9 +215,14 @@ static void on_events(uv_poll_t *h, int status, int events)
 				w->cbs.rescan(w->ud, "an outlet folder was moved");
 				continue;
 			}
-			if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && !(ev->mask & IN_ISDIR) &&
-			    ev->len && ev->name[0] != '.')
+			if ((ev->mask & IN_ISDIR) || !ev->len || ev->name[0] == '.')
+				continue;
+			if (ev->mask & IN_MODIFY)
+				writing_set(w, o->outlet, ev->name, true);
+			if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+				writing_set(w, o->outlet, ev->name, false);
 				w->cbs.file(w->ud, o->outlet, ev->name);
+			}
 		}
 	}
 }
@@ -147,6 +231,7 @@ static void on_closed(uv_handle_t *h)
 {
 	wn_watch *w = h->data;
 	close(w->fd);
+	writing_clear(w);
 	for (size_t i = 0; i < w->nwds; i++)
 		free(w->wds[i].outlet);
 	free(w->wds);

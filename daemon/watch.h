@@ -7,10 +7,15 @@
  * Events are hints, never the only source: the caller rescans at start,
  * periodically, and whenever `rescan` is called (queue overflow, a watch
  * that could not be added, an outlet folder moved away).
+ *
+ * It also remembers which files are being written: modified (IN_MODIFY)
+ * and not yet closed. A scan must not take such a file however long it has
+ * been quiet — a slow writer may pause for minutes.
  */
 #ifndef WN_DAEMON_WATCH_H
 #define WN_DAEMON_WATCH_H
 
+#include <stdbool.h>
 #include <uv.h>
 
 typedef struct wn_watch wn_watch;
@@ -32,6 +37,10 @@ int wn_watch_start(uv_loop_t *loop, const char *incoming_dir, const wn_watch_cbs
 /* Watch incoming/<outlet>/ (idempotent). Returns 0 or a negative errno
  * (-ENOSPC: the inotify watch limit is reached; scans still find files). */
 int wn_watch_add_outlet(wn_watch *w, const char *outlet);
+
+/* True when incoming/<outlet>/<name> was modified and not closed since,
+ * as far as the watch saw (after a queue overflow it knows nothing). */
+bool wn_watch_is_writing(const wn_watch *w, const char *outlet, const char *name);
 
 /* Stop and free; the handle is closed on the loop, so run it once more. */
 void wn_watch_stop(wn_watch *w);
