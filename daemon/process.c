@@ -390,8 +390,10 @@ static void deliver_done(uv_work_t *req, int status)
 		free(n);
 		q_pop(&p->lane);
 		job_free(j);
-	} else if (!j->failed && !j->outputs_done && !is_disk_full(j->rc)) {
-		/* the outputs cannot be written (a name too long, say): quarantine it */
+	} else if (!j->failed && !j->outputs_done &&
+		   (j->rc == -ENAMETOOLONG || j->rc == -EILSEQ || j->rc == -EINVAL)) {
+		/* this article's outputs cannot be named here: quarantine it. Other
+		 * errors (permissions, read-only, I/O) are the storage's: retried. */
 		job_fail(j, "output", j->rc, NULL);
 	} else {
 		p->lane_held = true;
