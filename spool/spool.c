@@ -322,7 +322,7 @@ static int recover_outlet(void *ud, int dirfd, const char *outlet)
 	while (!err && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		char claim[WN_CLAIM_LEN + 1], fixed[NAME_MAX + 1];
+		char claim[WN_CLAIM_LEN + 1], fixed[WN_CLAIM_LEN + 1 + NAME_MAX + 1];
 		const char *name;
 		if (!parse_work_name(de->d_name, claim, &name)) {
 			/* not ours by form: give it a claim so it is processed like the rest */

@@ -59,10 +59,23 @@ class DaemonTest(TempDirTest):
         self.write_config()
 
     def tearDown(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        super().tearDown()
+        # Every test ends with a graceful stop, so leaks (LeakSanitizer runs at
+        # exit) and sanitizer reports fail the test that caused them.
+        try:
+            if self.proc and self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    rc = self.proc.wait(timeout=deadline(10))
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+                    rc = "hung"
+                self.assertEqual(rc, 0, "winnowd did not stop cleanly:\n" + self.log()[-4000:])
+            log = self.log()
+            for bad in ("Sanitizer", "runtime error:"):
+                self.assertNotIn(bad, log, log[-4000:])
+        finally:
+            super().tearDown()
 
     def write_config(self, extra=None, raw=None):
         s = {"spool": self.spool, "out": self.out, "state": self.path("state", "winnow.db"),
