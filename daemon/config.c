@@ -2,6 +2,7 @@
  * the flag parser, --check-config and --help all read it. */
 #include "daemon/config.h"
 #include "lib/log.h"
+#include "dedup/index.h"
 #include "lib/pipeline.h"
 
 #include <errno.h>
@@ -18,24 +19,32 @@ static const struct key {
 	enum key_type type;
 	size_t offset;
 	const char *help;
+	unsigned max; /* K_UINT: accepted range 1..max */
 } keys[] = {
-#define K(n, t, h) {#n, t, offsetof(wn_dconfig, n), h}
+#define K(n, t, h) {#n, t, offsetof(wn_dconfig, n), h, 0}
 	K(spool, K_PATH, "spool root (incoming/, tmp/, work/, done/, failed/)"),
 	K(out, K_PATH, "output folder (<outlet>/<stem>.json and .txt, events.jsonl)"),
-	K(state, K_PATH, "state store of the dedup index"),
-	K(rules, K_OPT_PATH, "folder of rule files (empty: built-in filters only)"),
+	K(state, K_PATH, "the state store (SQLite): learned chrome, quotes, duplicates"),
+	K(rules, K_OPT_PATH, "folder of *.rules files, added to the built-in rules (empty: none)"),
+	K(default_rules, K_BOOL, "use the built-in rules"),
+	K(heuristics, K_BOOL, "run the text heuristics"),
+	K(jit, K_BOOL, "JIT-compile rules (the interpreter is used when the system refuses)"),
+	{"chrome_min_docs", K_UINT, offsetof(wn_dconfig, chrome_min_docs),
+	 "a line in this many articles of an outlet is chrome", 1000000},
+	{"retention_days", K_UINT, offsetof(wn_dconfig, retention_days),
+	 "the state store forgets articles not seen for this many days", 1000000},
 	K(max_bytes, K_SIZE, "larger inputs are quarantined"),
 	{"settle", K_DURATION, offsetof(wn_dconfig, settle_ms),
-	 "a file found by a scan is taken once unchanged this long"},
+	 "a file found by a scan is taken once unchanged this long", 0},
 	{"scan_interval", K_DURATION, offsetof(wn_dconfig, scan_interval_ms),
-	 "full rescan of incoming/ this often (0: never)"},
+	 "full rescan of incoming/ this often (0: never)", 0},
 	{"stats_interval", K_DURATION, offsetof(wn_dconfig, stats_interval_ms),
-	 "counters logged this often (0: only on SIGUSR1)"},
+	 "counters logged this often (0: only on SIGUSR1)", 0},
 	{"done_retention", K_DURATION, offsetof(wn_dconfig, done_retention_ms),
-	 "originals kept in done/ this long (0: forever)"},
+	 "originals kept in done/ this long (0: forever)", 0},
 	{"stop_timeout", K_DURATION, offsetof(wn_dconfig, stop_timeout_ms),
-	 "on SIGTERM, in-flight work gets this long"},
-	K(workers, K_UINT, "articles cleaned in parallel (1..64)"),
+	 "on SIGTERM, in-flight work gets this long", 0},
+	{"workers", K_UINT, offsetof(wn_dconfig, workers), "articles cleaned in parallel (1..64)", 64},
 	K(durable, K_BOOL, "fsync outputs, events.jsonl and spool moves"),
 	K(keep_duplicates, K_BOOL, "write the .txt of a duplicate article too"),
 	K(log_level, K_LEVEL, "error, warning, notice, info or debug"),
@@ -59,6 +68,11 @@ void wn_dconfig_init(wn_dconfig *c)
 	c->out = strdup("out");
 	c->state = strdup("state/winnow.db");
 	c->rules = NULL;
+	c->default_rules = true;
+	c->heuristics = true;
+	c->jit = true;
+	c->chrome_min_docs = WN_CHROME_MIN_DOCS;
+	c->retention_days = WN_RETENTION_DAYS;
 	c->max_bytes = WN_DEFAULT_MAX_BYTES;
 	c->settle_ms = 5000;
 	c->scan_interval_ms = 60000;
@@ -175,6 +189,7 @@ int wn_dconfig_set(wn_dconfig *c, const char *key, const char *value, char *err,
 	void *field = (char *)c + k->offset;
 	int rc = 0;
 	const char *want = "";
+	char range[48];
 	switch (k->type) {
 	case K_PATH:
 	case K_OPT_PATH: {
@@ -212,11 +227,12 @@ int wn_dconfig_set(wn_dconfig *c, const char *key, const char *value, char *err,
 		char *end;
 		errno = 0;
 		unsigned long v = strtoul(value, &end, 10);
-		if (errno || end == value || *end || *value == '-' || v < 1 || v > 64)
+		if (errno || end == value || *end || *value == '-' || v < 1 || v > k->max)
 			rc = -EINVAL;
 		else
 			*(unsigned *)field = (unsigned)v;
-		want = "a number from 1 to 64";
+		snprintf(range, sizeof range, "a number from 1 to %u", k->max);
+		want = range;
 		break;
 	}
 	case K_LEVEL:

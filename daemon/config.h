@@ -24,7 +24,12 @@ typedef struct wn_dconfig {
 	char *spool;          /* spool root */
 	char *out;            /* output folder */
 	char *state;          /* state store (dedup index) file */
-	char *rules;          /* rule folder; NULL: built-in filters only */
+	char *rules;          /* folder of *.rules files added to the built-in ones; NULL: none */
+	bool default_rules;   /* use the built-in rules */
+	bool heuristics;      /* run the text heuristics */
+	bool jit;             /* JIT-compile rules (falls back by itself when refused) */
+	unsigned chrome_min_docs; /* a line in this many articles of an outlet is chrome */
+	unsigned retention_days;  /* the state store forgets articles after this */
 	size_t max_bytes;     /* inputs larger than this are quarantined */
 	uint64_t settle_ms;   /* a file found by a scan is taken once unchanged this long */
 	uint64_t scan_interval_ms;  /* full rescan of incoming/ (0: only at start and on overflow) */

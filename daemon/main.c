@@ -24,6 +24,7 @@
 #include "daemon/intake.h"
 #include "daemon/process.h"
 #include "daemon/watch.h"
+#include "dedup/index.h"
 #include "lib/fsio.h"
 #include "lib/log.h"
 #include "lib/pipeline.h"
@@ -467,21 +468,31 @@ static int load_config(struct daemon *d, wn_dconfig *c, char *err, size_t errlen
 	return rc;
 }
 
+/* True when the environment asks for rules without JIT (WN_NO_JIT set and
+ * not "0"), as for the winnow commands: the path taken when the system
+ * refuses JIT, made testable. */
+static bool env_no_jit(void)
+{
+	const char *v = getenv("WN_NO_JIT");
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 /* The cleaner a configuration asks for: this is where the rule folder is
  * compiled, so a broken rule file fails here and nothing is swapped. */
 static int build_cleaner(const wn_dconfig *c, wn_cleaner **out, char *err, size_t errlen)
 {
-	/* `rules` is passed on once the cleaner takes a rule folder (filters
-	 * issue); until then it must at least be a readable folder. */
-	if (c->rules) {
+	if (c->rules) { /* a folder that is not there is a mistake, not "no rules" */
 		DIR *dir = opendir(c->rules);
 		if (!dir) {
-			snprintf(err, errlen, "rules: %s: %s", c->rules, strerror(errno));
-			return -errno;
+			int e = errno;
+			snprintf(err, errlen, "rules: %s: %s", c->rules, strerror(e));
+			return -e;
 		}
 		closedir(dir);
 	}
-	wn_cleaner_config cc = {.max_bytes = c->max_bytes};
+	wn_cleaner_config cc = {.max_bytes = c->max_bytes, .rules_dir = c->rules,
+				.no_default_rules = !c->default_rules, .no_heuristics = !c->heuristics,
+				.no_jit = !c->jit || env_no_jit()};
 	err[0] = '\0';
 	int rc = wn_cleaner_new(&cc, out, err, errlen);
 	if (rc < 0 && !err[0])
@@ -507,9 +518,14 @@ static void keep_restart_keys(struct daemon *d, wn_dconfig *nc)
 		*pairs[i][0] = *pairs[i][1];
 		*pairs[i][1] = t;
 	}
-	if (nc->workers != d->cfg.workers) {
-		wn_warn("reload: 'workers' changed; it takes effect after a restart");
-		nc->workers = d->cfg.workers;
+	unsigned *nums[][2] = {{&nc->workers, &d->cfg.workers},
+			       {&nc->chrome_min_docs, &d->cfg.chrome_min_docs},
+			       {&nc->retention_days, &d->cfg.retention_days}};
+	static const char *num_names[] = {"workers", "chrome_min_docs", "retention_days"};
+	for (size_t i = 0; i < 3; i++) {
+		if (*nums[i][0] != *nums[i][1])
+			wn_warn("reload: '%s' changed; it takes effect after a restart", num_names[i]);
+		*nums[i][0] = *nums[i][1];
 	}
 }
 
@@ -557,7 +573,9 @@ static void finish(struct daemon *d)
 	if (d->finished || d->pruning)
 		return;
 	d->finished = true;
-	/* state store flush: wn_index_close(d->index) once the dedup index lands */
+	if (d->index && wn_index_close(d->index) < 0)
+		wn_err("closing the state store %s failed", d->cfg.state);
+	d->index = NULL;
 	wn_proc_free(d->proc); /* closes its own timer */
 	d->proc = NULL;
 	wn_watch_stop(d->watch);
@@ -644,6 +662,32 @@ static void remove_output_staging(const char *outdir)
 		closedir(sub);
 	}
 	closedir(top);
+}
+
+/* The state store: its folder is created, its file opened (or created). */
+static int open_state(struct daemon *d, char *err, size_t errlen)
+{
+	char *dir = strdup(d->cfg.state);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		rc = wn_mkdir_p(dir, 0755);
+	}
+	free(dir);
+	if (rc < 0) {
+		snprintf(err, errlen, "state store %s: %s", d->cfg.state, strerror(-rc));
+		return rc;
+	}
+	wn_index_config ic = {.path = d->cfg.state, .chrome_min_docs = d->cfg.chrome_min_docs,
+			      .retention_days = d->cfg.retention_days, .durable = d->cfg.durable};
+	char msg[400] = "";
+	rc = wn_index_open(&ic, &d->index, msg, sizeof msg);
+	if (rc < 0)
+		snprintf(err, errlen, "state store %s: %s", d->cfg.state, msg[0] ? msg : wn_strerror(rc));
+	return rc;
 }
 
 static void usage(FILE *f)
@@ -765,8 +809,11 @@ static int run(struct daemon *d)
 		wn_err("%s", err);
 		return 1;
 	}
-	/* The state store (d->cfg.state) opens here with wn_index_open once the
-	 * dedup index lands; until then articles are indexed against nothing. */
+	if ((rc = open_state(d, err, sizeof err)) < 0) {
+		wn_err("%s", err);
+		wn_cleaner_free(cl);
+		return 1;
+	}
 	d->intake = wn_intake_new(INTAKE_CAP);
 	wn_proc_opts po = {.outdir = d->cfg.out, .workers = d->cfg.workers,
 			   .durable = d->cfg.durable, .keep_duplicates = d->cfg.keep_duplicates};
@@ -862,6 +909,8 @@ int main(int argc, char **argv)
 	d.loop = &loop;
 	status = run(&d);
 	if (status != 0) {
+		if (d.index)
+			wn_index_close(d.index);
 		if (d.proc) {
 			wn_proc_free(d.proc);
 			d.proc = NULL;

@@ -433,7 +433,12 @@ static void advance(wn_proc *p)
 		struct job *j = p->arrival.head;
 		if (!j->failed) {
 			int rc = wn_pipeline_index(j->cref->c, p->index, j->doc);
-			if (rc < 0 && (is_disk_full(rc) || rc == -ENOMEM || rc == -EIO)) {
+			if (rc < 0 && rc != -EINVAL) {
+				/* the state store failed (full, locked, I/O): the article was
+				 * rolled back there; clean it again from the file and retry */
+				wn_doc_free(j->doc);
+				j->doc = NULL;
+				j->state = J_CLAIMED;
 				p->index_held = true;
 				hold(p, "indexing", j->claim.name, rc);
 				break;

@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wn_daemonlib import WINNOWD, DaemonTest, article, files_in, wait_for  # noqa: E402
+from wn_daemonlib import WINNOWD, DaemonTest, article, files_in, unique_article, wait_for  # noqa: E402
 from wn_testlib import WINNOW, load_json, run  # noqa: E402
 
 STORY = article("Harbour Lights Switched On Again", [
@@ -46,11 +46,11 @@ class Intake(DaemonTest):
 
     def test_winnow_submit(self):
         self.start()
-        src = [self.write("src/a.txt", STORY), self.write("src/b.txt", STORY.replace("forty", "fifty"))]
+        src = [self.write("src/a.txt", unique_article(1)[0]), self.write("src/b.txt", unique_article(2)[0])]
         r = self.submit("courier", *src)
         self.assertEqual(r.returncode, 0, r.stderr)
         wait_for(lambda: self.delivered("courier") == 2, what="two deliveries")
-        self.assertIn("fifty lamps", open(os.path.join(self.out, "courier", "b.txt")).read())
+        self.assertEqual(open(os.path.join(self.out, "courier", "b.txt")).read(), unique_article(2)[2])
         self.assertEqual(files_in(self.sp("tmp")), [])
         self.assert_spool_settled({"courier": ["a.txt", "b.txt"]})
 
@@ -97,18 +97,18 @@ class Intake(DaemonTest):
             outlet = "alpha" if i % 2 else "beta"
             name = "story-%04d.txt" % i
             names[outlet].append(name)
-            self.drop(outlet, name, article("Story %d" % i, ["Paragraph number %d of the burst." % i]))
+            self.drop(outlet, name, unique_article(i)[0])
         wait_for(lambda: self.delivered("alpha") + self.delivered("beta") == 1000, timeout=120,
                  what="1000 deliveries")
         self.assert_spool_settled(names)
         ev = self.events()
         self.assertEqual(len({e["claim"] for e in ev}), 1000)
         body = open(os.path.join(self.out, "alpha", "story-0999.txt")).read()
-        self.assertEqual(body, "Paragraph number 999 of the burst.\n")
+        self.assertEqual(body, unique_article(999)[2])
 
     def test_files_dropped_while_down(self):
         for i in range(5):
-            self.drop("early", "e%d.txt" % i, STORY)
+            self.drop("early", "e%d.txt" % i, unique_article(i)[0])
         self.start()
         wait_for(lambda: self.delivered("early") == 5, what="backlog delivered")
         self.assert_spool_settled({"early": ["e%d.txt" % i for i in range(5)]})
@@ -116,13 +116,51 @@ class Intake(DaemonTest):
     def test_odd_names(self):
         self.start()
         names = [b"with space.txt", b"new\nline.txt", b"caf\xe9-latin1.txt"]
-        for n in names:
-            self.drop("odd", n, STORY)
+        for i, n in enumerate(names):
+            self.drop("odd", n, unique_article(i)[0])
         wait_for(lambda: self.delivered("odd") == 3, what="odd names delivered")
         outs = files_in(os.path.join(self.out, "odd"))
         for n in names:
             self.assertIn(n.rsplit(b".", 1)[0] + b".txt", outs)
         self.assertEqual(len(self.events()), 3)
+
+    def test_duplicate_is_marked_and_has_no_text(self):
+        self.start()
+        text = unique_article(5)[0]
+        self.drop("herald", "orig.txt", text)
+        wait_for(lambda: self.delivered("herald") == 1, what="first delivery")
+        self.drop("wire", "copy.txt", text)  # the same article, syndicated
+        wait_for(lambda: self.delivered("wire") == 1, what="second delivery")
+        orig = load_json(os.path.join(self.out, "herald", "orig.json"))
+        copy = load_json(os.path.join(self.out, "wire", "copy.json"))
+        self.assertEqual(copy["duplicate_of"], orig["id"])
+        self.assertFalse(os.path.exists(os.path.join(self.out, "wire", "copy.txt")))
+        ev = self.events()
+        self.assertEqual(ev[1]["duplicate_of"], orig["id"])
+        self.assertIsNone(ev[1]["txt"])
+        self.proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: "duplicates=1 " in self.log(), what="counted as a duplicate")
+        self.assert_spool_settled({"herald": ["orig.txt"], "wire": ["copy.txt"]})
+        # keep_duplicates writes the text too (applied by a reload)
+        self.write_config({"keep_duplicates": "yes"})
+        self.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "configuration reloaded" in self.log(), what="reload")
+        self.drop("wire", "copy2.txt", text)
+        wait_for(lambda: self.delivered("wire") == 2, what="third delivery")
+        self.assertTrue(os.path.exists(os.path.join(self.out, "wire", "copy2.txt")))
+
+    def test_state_store_survives_restart(self):
+        self.start()
+        text = unique_article(6)[0]
+        self.drop("herald", "first.txt", text)
+        wait_for(lambda: self.delivered("herald") == 1, what="first delivery")
+        self.assertEqual(self.stop()[0], 0)
+        self.assertTrue(os.path.exists(self.path("state", "winnow.db")))
+        self.start()
+        self.drop("wire", "again.txt", text)
+        wait_for(lambda: self.delivered("wire") == 1, what="delivery after restart")
+        first = load_json(os.path.join(self.out, "herald", "first.json"))
+        self.assertEqual(load_json(os.path.join(self.out, "wire", "again.json"))["duplicate_of"], first["id"])
 
     def test_same_name_again_keeps_both_originals(self):
         self.start()
@@ -267,18 +305,45 @@ class Signals(DaemonTest):
     def test_sighup_broken_rule_file_keeps_old_rules(self):
         rules = self.path("rules")
         os.makedirs(rules)
-        with open(os.path.join(rules, "broken.rules"), "w") as f:
-            f.write("[[[ this is not a rule (((\n")
-        probe = run([WINNOWD, "--check-config", "--config", self.conf, "--rules", rules])
-        if probe.returncode == 0:
-            self.skipTest("the cleaner does not parse rule files yet (filters issue)")
-        self.start()
+        rule_file = os.path.join(rules, "local.rules")
+        with open(rule_file, "w") as f:
+            f.write("[drop-ferry-timetable]\npattern = ^Ferry timetable:\naction = drop-line\n")
         self.write_config({"rules": rules})
+        self.start()
+        text = unique_article(11)[0] + "\nFerry timetable: boats leave every hour from the quay.\n"
+
+        def removed_by(name):
+            path = os.path.join(self.out, "herald", name + ".json")
+            wait_for(lambda: os.path.exists(path), what=name + " delivered")
+            return {x["reason"] for x in load_json(path)["removed"]}
+
+        self.drop("herald", "a.txt", text)
+        self.assertIn("rule:drop-ferry-timetable", removed_by("a"))
+        with open(rule_file, "w") as f:  # now broken: the reload must keep the rule above
+            f.write("[[[ this is not a rule (((\n")
         self.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "reload failed" in self.log(), what="reload failure logged")
-        self.drop("herald", "a.txt", STORY)
-        wait_for(lambda: self.delivered("herald") == 1, what="delivery with the old rules")
+        self.assertIn("local.rules:1", self.log())
+        self.drop("herald", "b.txt", text.replace("Report 11", "Report 12"))
+        self.assertIn("rule:drop-ferry-timetable", removed_by("b"))
+        with open(rule_file, "w") as f:  # a good file: its reload applies
+            f.write("[drop-boats]\npattern = boats leave every hour\naction = drop-line\n")
+        self.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "configuration reloaded" in self.log(), what="reload")
+        self.drop("herald", "c.txt", text.replace("Report 11", "Report 13"))
+        reasons = removed_by("c")
+        self.assertNotIn("rule:drop-ferry-timetable", reasons)
+        self.assertIn("rule:drop-boats", reasons)
         self.assertIsNone(self.proc.poll())
+
+    def test_check_config_reports_broken_rule_file(self):
+        rules = self.path("rules")
+        os.makedirs(rules)
+        with open(os.path.join(rules, "broken.rules"), "w") as f:
+            f.write("[[[ this is not a rule (((\n")
+        r = run([WINNOWD, "--check-config", "--config", self.conf, "--rules", rules])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"broken.rules:1", r.stderr)
 
 
 class Configuration(DaemonTest):

@@ -9,13 +9,9 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wn_daemonlib import WINNOWD, WINNOWD_TEST, DaemonTest, article, files_in, wait_for  # noqa: E402
+from wn_daemonlib import WINNOWD, WINNOWD_TEST, DaemonTest, files_in, unique_article, wait_for  # noqa: E402
 
 OUTLETS = ["north", "south", "east"]
-
-
-def body_of(i):
-    return "Paragraph number %d of the burst, about the harbour." % i
 
 
 class Burst(DaemonTest):
@@ -29,7 +25,7 @@ class Burst(DaemonTest):
             o = OUTLETS[i % 3]
             name = "story-%04d.txt" % i
             names[o].append(name)
-            self.drop(o, name, article("Story %d" % i, [body_of(i)]))
+            self.drop(o, name, unique_article(i)[0])
         return names
 
     def delivered_total(self):
@@ -57,12 +53,14 @@ class Burst(DaemonTest):
     def assert_outputs_right(self, names):
         for o, ns in names.items():
             for n in ns:
-                i = int(n[6:10])
+                _, title, body = unique_article(int(n[6:10]))
                 stem = n[:-4]
                 with open(os.path.join(self.out, o, stem + ".txt")) as f:
-                    self.assertEqual(f.read(), body_of(i) + "\n")
+                    self.assertEqual(f.read(), body)
                 with open(os.path.join(self.out, o, stem + ".json")) as f:
-                    self.assertEqual(json.load(f)["title"], "Story %d" % i)
+                    rec = json.load(f)
+                self.assertEqual(rec["title"], title)
+                self.assertIsNone(rec["duplicate_of"], "counted twice in the state store?")
 
     def test_sigterm_during_burst_then_restart(self):
         self.start()
@@ -102,7 +100,7 @@ class Burst(DaemonTest):
         claim = "00000000000000aa"
         os.makedirs(self.sp("work", "north"))
         with open(self.sp("work", "north", claim + "-late.txt"), "w") as f:
-            f.write(article("Late Story", [body_of(1)]))
+            f.write(unique_article(1)[0])
         os.makedirs(self.out)
         line = {"time": "2026-01-01T00:00:00Z", "id": "x", "outlet": "north", "file": "late.txt",
                 "json": "north/late.json", "txt": "north/late.txt", "duplicate_of": None,
@@ -111,7 +109,7 @@ class Burst(DaemonTest):
             f.write(json.dumps(line) + "\n")
         # and a claimed file whose event was never written
         with open(self.sp("work", "north", "00000000000000ab-early.txt"), "w") as f:
-            f.write(article("Early Story", [body_of(2)]))
+            f.write(unique_article(2)[0])
         # staging leftovers of the crash
         os.makedirs(os.path.join(self.out, "north"))
         open(os.path.join(self.out, "north", ".late.json.tmp"), "w").close()
@@ -131,7 +129,7 @@ class DiskFull(DaemonTest):
         open(flag, "w").close()
         self.start(binary=WINNOWD_TEST, env={"WN_FAULT_ENOSPC": flag})
         for i in range(4):
-            self.drop("north", "s%d.txt" % i, article("Story %d" % i, [body_of(i)]))
+            self.drop("north", "s%d.txt" % i, unique_article(i)[0])
         wait_for(lambda: "disk full while writing the outputs" in self.log(), what="disk full logged")
         wait_for(lambda: "retrying in 2000 ms" in self.log(), what="backoff")
         self.assertEqual(self.count("done", "north"), 0)
@@ -148,7 +146,7 @@ class DiskFull(DaemonTest):
         flag = self.path("disk-is-full")
         open(flag, "w").close()
         self.start(binary=WINNOWD, env={"WN_FAULT_ENOSPC": flag})
-        self.drop("north", "s.txt", article("Story", [body_of(0)]))
+        self.drop("north", "s.txt", unique_article(0)[0])
         wait_for(lambda: self.delivered("north") == 1, what="delivery")
 
 

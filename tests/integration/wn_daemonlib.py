@@ -36,6 +36,36 @@ def article(title, paragraphs):
     return title + "\n\n" + "\n\n".join(paragraphs) + "\n"
 
 
+_ADJ = ["quiet", "busy", "narrow", "ancient", "windy", "crowded", "flooded", "sunny", "muddy", "painted",
+        "hidden", "famous", "rusty", "wooden", "modern", "frozen", "gentle", "broken", "golden", "silver"]
+_NOUN = ["ferry", "bakery", "lighthouse", "council", "orchard", "market", "library", "footbridge", "choir",
+         "harbour", "school", "museum", "festival", "railway", "quarry", "garden", "brewery", "chapel",
+         "stadium", "workshop"]
+_VERB = ["reopened", "welcomed", "repaired", "celebrated", "inspected", "replaced", "extended", "closed",
+         "restored", "measured", "painted", "visited", "funded", "rebuilt", "moved", "opened", "cleaned",
+         "surveyed", "lit", "guarded"]
+_PLACE = ["the quay", "the old mill", "the high street", "the river bend", "the north gate", "the village green",
+          "the station", "the headland", "the town hall", "the marsh road"]
+_DAY = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def unique_article(i):
+    """(text, title, body) of an invented article that no other i repeats:
+    a headline and two paragraphs of varied sentences (seeded by i)."""
+    import random
+    r = random.Random(i * 7919 + 17)
+
+    def sentence():
+        return "The %s %s %s the %s %s near %s on %s, residents said." % (
+            r.choice(_ADJ), r.choice(_NOUN), r.choice(_VERB), r.choice(_ADJ), r.choice(_NOUN),
+            r.choice(_PLACE), r.choice(_DAY))
+
+    title = "%s %s %s In Report %d" % (r.choice(_ADJ).title(), r.choice(_NOUN).title(),
+                                       r.choice(_VERB).title(), i)
+    paras = [" ".join(sentence() for _ in range(4)) for _ in range(2)]
+    return article(title, paras), title, "\n\n".join(paras) + "\n"
+
+
 def files_in(d):
     """Names (bytes) in folder d, dot names included; [] when missing."""
     try:
@@ -158,9 +188,12 @@ class DaemonTest(TempDirTest):
             outs = files_in(os.path.join(self.out, outlet))
             self.assertEqual([n for n in outs if n.startswith(b".")], [], "staging leftovers")
             for n in done:
-                stem = n.rsplit(b".", 1)[0]
+                stem = n.split(b"~", 1)[0].rsplit(b".", 1)[0]
                 self.assertIn(stem + b".json", outs)
-                self.assertIn(stem + b".txt", outs)
+                with open(os.path.join(os.fsencode(self.out), os.fsencode(outlet), stem + b".json")) as f:
+                    duplicate = json.load(f)["duplicate_of"] is not None
+                if not duplicate:  # a duplicate has no .txt unless keep_duplicates
+                    self.assertIn(stem + b".txt", outs)
             total += len(done)
         ev = self.events()
         keys = [(e["outlet"], e["file"]) for e in ev]
