@@ -289,16 +289,18 @@ static void prepare_done(uv_work_t *req, int status)
 /* ---- deliver: thread pool, one at a time ---- */
 
 #ifdef WN_FAULT_INJECTION
-/* Test builds only (winnowd-test): while the file named by $WN_FAULT_ENOSPC
- * exists, writing outputs fails as if the disk were full. */
-static int injected_fault(void)
+/* Test builds only (winnowd-test): while the file named by the variable
+ * exists, that step fails as if the disk were full. $WN_FAULT_ENOSPC: writing
+ * outputs; $WN_FAULT_INDEX_ENOSPC: the index step (the state store). */
+static int injected_fault(const char *var)
 {
-	const char *flag = getenv("WN_FAULT_ENOSPC");
+	const char *flag = getenv(var);
 	return flag && *flag && access(flag, F_OK) == 0 ? -ENOSPC : 0;
 }
 #else
-static int injected_fault(void)
+static int injected_fault(const char *var)
 {
+	(void)var;
 	return 0;
 }
 #endif
@@ -316,7 +318,7 @@ static void deliver_work(uv_work_t *req)
 		j->step = "writing the outputs of";
 		j->wrote_text = !j->doc->duplicate_of || j->keep_duplicates;
 		wn_output_opts oo = {.durable = j->durable, .write_text = j->wrote_text};
-		j->rc = injected_fault();
+		j->rc = injected_fault("WN_FAULT_ENOSPC");
 		if (j->rc == 0)
 			j->rc = wn_output_write(p->outdir, j->doc, &oo);
 		if (j->rc < 0)
@@ -432,7 +434,9 @@ static void advance(wn_proc *p)
 	while (!p->index_held && p->arrival.head && p->arrival.head->state == J_PREPARED) {
 		struct job *j = p->arrival.head;
 		if (!j->failed) {
-			int rc = wn_pipeline_index(j->cref->c, p->index, j->doc);
+			int rc = injected_fault("WN_FAULT_INDEX_ENOSPC");
+			if (rc == 0)
+				rc = wn_pipeline_index(j->cref->c, p->index, j->doc);
 			if (rc < 0 && rc != -EINVAL) {
 				/* the state store failed (full, locked, I/O): the article was
 				 * rolled back there; clean it again from the file and retry */

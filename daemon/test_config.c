@@ -76,6 +76,16 @@ static void test_defaults(void **state)
 	assert_true(c.durable);
 	assert_true(c.workers >= 1 && c.workers <= 8);
 	assert_int_equal(c.log_level, WN_LOG_INFO);
+	assert_int_equal(c.chrome_min_docs, 3);
+	assert_int_equal(c.retention_days, 30);
+	assert_true(c.default_rules && c.heuristics && c.jit);
+	char err[128];
+	assert_int_equal(wn_dconfig_set(&c, "retention_days", "365", err, sizeof err), 0);
+	assert_int_equal(c.retention_days, 365);
+	assert_int_equal(wn_dconfig_set(&c, "workers", "65", err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "from 1 to 64"));
+	assert_int_equal(wn_dconfig_set(&c, "jit", "no", err, sizeof err), 0);
+	assert_false(c.jit);
 	wn_dconfig_free(&c);
 }
 

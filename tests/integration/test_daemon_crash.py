@@ -142,10 +142,29 @@ class DiskFull(DaemonTest):
         self.assertIn("intake resumed", self.log())
         self.assert_spool_settled({"north": ["s%d.txt" % i for i in range(4)]})
 
+    def test_state_store_full_pauses_intake_and_loses_nothing(self):
+        flag = self.path("store-is-full")
+        open(flag, "w").close()
+        self.start(binary=WINNOWD_TEST, env={"WN_FAULT_INDEX_ENOSPC": flag})
+        for i in range(4):
+            self.drop("north", "s%d.txt" % i, unique_article(i)[0])
+        wait_for(lambda: "disk full while indexing" in self.log(), what="disk full logged")
+        wait_for(lambda: "retrying in 2000 ms" in self.log(), what="backoff")
+        self.assertEqual(self.count("done", "north") + self.count("failed", "north"), 0)
+        self.assertEqual(self.count("incoming", "north") + self.count("work", "north"), 4)
+        os.unlink(flag)
+        wait_for(lambda: self.delivered("north") == 4, timeout=30, what="delivery after space returns")
+        self.assert_spool_settled({"north": ["s%d.txt" % i for i in range(4)]})
+        for i in range(4):  # cleaned again from the file: the whole article, once in the store
+            with open(os.path.join(self.out, "north", "s%d.txt" % i)) as f:
+                self.assertEqual(f.read(), unique_article(i)[2])
+            with open(os.path.join(self.out, "north", "s%d.json" % i)) as f:
+                self.assertIsNone(json.load(f)["duplicate_of"])
+
     def test_release_build_has_no_fault_hook(self):
         flag = self.path("disk-is-full")
         open(flag, "w").close()
-        self.start(binary=WINNOWD, env={"WN_FAULT_ENOSPC": flag})
+        self.start(binary=WINNOWD, env={"WN_FAULT_ENOSPC": flag, "WN_FAULT_INDEX_ENOSPC": flag})
         self.drop("north", "s.txt", unique_article(0)[0])
         wait_for(lambda: self.delivered("north") == 1, what="delivery")
 
