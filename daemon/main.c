@@ -224,23 +224,32 @@ struct scan_ctx {
 	bool first;
 };
 
+/* True the first time `key` is seen: scans repeat, warnings should not. */
+static bool first_time(struct daemon *d, const char *key)
+{
+	for (size_t i = 0; i < d->nwarned; i++)
+		if (!strcmp(d->warned[i], key))
+			return false;
+	if (d->nwarned < WARNED_MAX)
+		d->warned[d->nwarned++] = strdup(key);
+	return true;
+}
+
 static void scan_outlet_cb(void *ud, const char *outlet)
 {
 	struct scan_ctx *sc = ud;
 	int rc = sc->d->watch ? wn_watch_add_outlet(sc->d->watch, outlet) : 0;
-	if (rc < 0)
+	char key[160];
+	snprintf(key, sizeof key, "\001watch %s", outlet); /* cannot clash with a file name */
+	if (rc < 0 && first_time(sc->d, key))
 		wn_warn("cannot watch incoming/%s: %s; relying on scans", outlet, strerror(-rc));
 }
 
 static void scan_skipped_cb(void *ud, const char *what, const char *why)
 {
 	struct scan_ctx *sc = ud;
-	struct daemon *d = sc->d;
-	for (size_t i = 0; i < d->nwarned; i++)
-		if (!strcmp(d->warned[i], what))
-			return; /* said so before */
-	if (d->nwarned < WARNED_MAX)
-		d->warned[d->nwarned++] = strdup(what);
+	if (!first_time(sc->d, what))
+		return; /* said so before */
 	char *n = shown(what);
 	wn_warn("skipped incoming/%s: %s", n, why);
 	free(n);

@@ -149,6 +149,20 @@ class Intake(DaemonTest):
         wait_for(lambda: self.delivered("wire") == 2, what="third delivery")
         self.assertTrue(os.path.exists(os.path.join(self.out, "wire", "copy2.txt")))
 
+    def test_repeated_quote_in_event_line(self):
+        self.start()
+        quote = ' "We will keep the lighthouse burning for another hundred years," the keeper said.\n'
+        self.drop("herald", "one.txt", unique_article(21)[0].rstrip("\n") + quote)
+        wait_for(lambda: self.delivered("herald") == 1, what="first delivery")
+        self.drop("wire", "two.txt", unique_article(22)[0].rstrip("\n") + quote)
+        wait_for(lambda: self.delivered("wire") == 1, what="second delivery")
+        ev = self.events()
+        self.assertEqual(ev[0]["repeated_quotes"], [])
+        rq = ev[1]["repeated_quotes"]
+        self.assertEqual(len(rq), 1)
+        self.assertIn("lighthouse burning", rq[0]["text"])
+        self.assertEqual(rq[0]["repeated_in"], [{"id": ev[0]["id"], "outlet": "herald", "same_outlet": False}])
+
     def test_state_store_survives_restart(self):
         self.start()
         text = unique_article(6)[0]
