@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 int wn_cmd_clean(int argc, char **argv);
+int wn_cmd_submit(int argc, char **argv);
 int wn_cmd_learn(int argc, char **argv);
 int wn_cmd_quotes(int argc, char **argv);
 int wn_cmd_stats(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct {
 	{"learn", wn_cmd_learn, "learn an outlet's site chrome from sample pages"},
 	{"quotes", wn_cmd_quotes, "list quotes repeated across articles and outlets"},
 	{"stats", wn_cmd_stats, "what the state store holds"},
+	{"submit", wn_cmd_submit, "drop article files into a winnowd spool (tmp + rename)"},
 };
 
 static void usage(FILE *f)
