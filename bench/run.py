@@ -290,21 +290,28 @@ def count_lines(path):
         return 0
 
 
-def run_daemon(winnowd, base, files, deadline_s=600):
+def run_daemon(winnowd, base, files, durable=True, deadline_s=900):
     """Start winnowd on a fresh spool, rename the files in, wait for every event line."""
     spool, out = fresh_spool(base)
     moves = stage(spool, files)
     base = os.path.dirname(spool)
     state = os.path.join(base, "state.db")
-    cmd = [winnowd, "--spool", spool, "--out", out, "--state", state]
-    errf = open(os.path.join(base, "winnowd.log"), "wb")
+    cmd = [winnowd, "--spool", spool, "--out", out, "--state", state,
+           "--durable", "yes" if durable else "no", "--log-level", "notice"]
+    logpath = os.path.join(base, "winnowd.log")
+    errf = open(logpath, "wb")
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errf)
+
+    def ready():
+        with open(logpath, "rb") as f:
+            return b"notice: ready: " in f.read()
     try:
-        # Ready once it has taken an empty spool: its out folder exists (poll, with a deadline).
+        # Ready once it logs so: its inotify watches are in place (poll, with a deadline).
+        # Files renamed in earlier would be found by its first scan and wait `settle`.
         t_end = time.monotonic() + 30
-        while not os.path.isdir(out) and p.poll() is None and time.monotonic() < t_end:
+        while not ready() and p.poll() is None and time.monotonic() < t_end:
             time.sleep(0.01)
-        if p.poll() is not None or not os.path.isdir(out):
+        if p.poll() is not None or not ready():
             raise RuntimeError("winnowd did not start (see %s)" % errf.name)
         events = os.path.join(out, "events.jsonl")
         t0 = time.perf_counter()
@@ -327,13 +334,14 @@ def run_daemon(winnowd, base, files, deadline_s=600):
         errf.close()
 
 
-def run_floor(floor, base, files):
+def run_floor(floor, base, files, durable=True):
     spool, out = fresh_spool(base)
     moves = stage(spool, files)
     t0 = time.perf_counter()
     for src, dst in moves:
         os.rename(src, dst)
-    r = subprocess.run([floor, spool, out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    r = subprocess.run([floor] + ([] if durable else ["--no-fsync"]) + [spool, out],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
     if r.returncode != 0:
         raise RuntimeError("floor failed: " + r.stderr[-400:])
@@ -343,27 +351,31 @@ def run_floor(floor, base, files):
 def part_e2e(a, build, work, files, report):
     n = min(a.e2e, len(files))
     sel = files[:n]
-    log("2. end to end, durable (fsync), %d articles renamed into incoming/ (%s)"
-        % (n, filesystem(work)))
+    log("2. end to end, %d articles renamed into incoming/<outlet>/ (%s), best of %d"
+        % (n, filesystem(work), a.repeat))
     floor = os.path.join(build, "bench", "floor")
     if not os.access(floor, os.X_OK):
         log("   skipped: %s not built" % floor)
         return
-    base = os.path.join(work, "e2e")
-    fw = min(run_floor(floor, base, sel) for _ in range(a.repeat))
-    log("     floor (bench/floor: claim, read, 2 outputs fsync'd, rename, fsync dir, move)"
-        " %8.0f articles/s  (%.2f s)" % (n / fw, fw))
-    report["floor"] = {"articles": n, "wall_s": round(fw, 4), "articles_per_s": round(n / fw, 1)}
     winnowd = os.path.join(build, "daemon", "winnowd")
-    if not os.access(winnowd, os.X_OK):
-        log("     winnowd: skipped (%s not built yet)" % winnowd)
-        return
-    dw = min(run_daemon(winnowd, base, sel) for _ in range(a.repeat))
-    log("     winnowd (renamed in -> last events.jsonl line)                 %8.0f articles/s  (%.2f s)"
-        % (n / dw, dw))
-    log("     ratio daemon/floor: %.2f" % (fw / dw))
-    report["winnowd"] = {"articles": n, "wall_s": round(dw, 4), "articles_per_s": round(n / dw, 1),
-                         "ratio_to_floor": round(fw / dw, 3)}
+    have_daemon = os.access(winnowd, os.X_OK)
+    if not have_daemon:
+        log("   winnowd: skipped (%s not built yet)" % winnowd)
+    base = os.path.join(work, "e2e")
+    rows = {}
+    for durable in (True, False):
+        label = "durable" if durable else "not durable (no fsync)"
+        fw = min(run_floor(floor, base, sel, durable) for _ in range(a.repeat))
+        row = {"floor_s": round(fw, 4), "floor_articles_per_s": round(n / fw, 1)}
+        line = "     %-24s floor %7.0f articles/s (%.2f s)" % (label, n / fw, fw)
+        if have_daemon:
+            dw = min(run_daemon(winnowd, base, sel, durable) for _ in range(a.repeat))
+            row.update(winnowd_s=round(dw, 4), winnowd_articles_per_s=round(n / dw, 1),
+                       ratio_to_floor=round(fw / dw, 3))
+            line += "   winnowd %7.0f articles/s (%.2f s)   ratio daemon/floor %.2f" % (n / dw, dw, fw / dw)
+        log(line)
+        rows["durable" if durable else "not_durable"] = row
+    report["e2e"] = dict(rows, articles=n)
 
 
 def remove_store(db):
