@@ -69,15 +69,26 @@ static int move_through(struct floor_run *r, const char *outlet, const char *nam
 	if (rc < 0)
 		return rc;
 
-	char stem[NAME_MAX + 1], id[WN_ID_LEN + 1], json[1024], fname[NAME_MAX + 1];
+	char stem[NAME_MAX + 1], id[WN_ID_LEN + 1], json[2048], fname[NAME_MAX + 1], esc[1024];
 	const char *dot = strrchr(name, '.');
 	size_t sn = dot && dot != name ? (size_t)(dot - name) : strlen(name);
 	snprintf(stem, sizeof stem, "%.*s", (int)sn, name);
 	wn_article_id(outlet, stem, id);
+	/* the outlet as a JSON string: escape quotes, backslashes and controls */
+	size_t e = 0;
+	for (const unsigned char *c = (const unsigned char *)outlet; *c && e + 7 < sizeof esc; c++) {
+		if (*c == '"' || *c == '\\')
+			e += (size_t)snprintf(esc + e, 3, "\\%c", *c);
+		else if (*c < 0x20)
+			e += (size_t)snprintf(esc + e, 7, "\\u%04x", *c);
+		else
+			esc[e++] = (char)*c;
+	}
+	esc[e] = '\0';
 	int jn = snprintf(json, sizeof json,
 			  "{\n  \"id\": \"%s\",\n  \"outlet\": \"%s\",\n  \"duplicate_of\": null,\n"
 			  "  \"removed\": [],\n  \"quotes\": [],\n  \"stats\": {\"bytes_in\": %zu}\n}\n",
-			  id, outlet, len);
+			  id, esc, len);
 	rc = wn_mkdir_p(out_dir, 0755);
 	if (rc == 0 && snprintf(fname, sizeof fname, "%s.json", stem) < (int)sizeof fname)
 		rc = wn_write_atomic(out_dir, fname, json, (size_t)jn, r->durable);
