@@ -442,7 +442,39 @@ def part_startup(a, build, largest, report):
     log("   %d articles: open %.3f s, first article %.3f s, whole process %.3f s, peak RSS %.1f MiB"
         % (n, best["open_s"], best["first_article_s"], best["process_s"], best["peak_rss_kib"] / 1024))
     report["startup"] = dict(best, articles=n)
+    winnowd = os.path.join(build, "daemon", "winnowd")
+    if os.access(winnowd, os.X_OK):
+        ready = min(winnowd_ready(winnowd, os.path.dirname(db), db) for _ in range(a.repeat))
+        log("   winnowd with that store: 'ready:' logged %.3f s after exec" % ready)
+        report["startup"]["winnowd_ready_s"] = round(ready, 4)
     remove_store(db)
+
+
+def winnowd_ready(winnowd, work, db):
+    """Seconds from starting winnowd on an empty spool with state `db` to its 'ready:' line."""
+    base = fresh_dir(os.path.join(work, "startup"))
+    os.makedirs(base)
+    logpath = os.path.join(base, "winnowd.log")
+    with open(logpath, "wb") as errf:
+        t0 = time.perf_counter()
+        p = subprocess.Popen([winnowd, "--spool", os.path.join(base, "spool"), "--out",
+                              os.path.join(base, "out"), "--state", db, "--log-level", "notice"],
+                             stdout=subprocess.DEVNULL, stderr=errf)
+        try:
+            t_end = time.monotonic() + 60
+            while time.monotonic() < t_end and p.poll() is None:
+                with open(logpath, "rb") as f:
+                    if b"notice: ready: " in f.read():
+                        return time.perf_counter() - t0
+                time.sleep(0.002)
+            raise RuntimeError("winnowd did not get ready (see %s)" % logpath)
+        finally:
+            p.terminate()
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
 
 
 def main(argv):
