@@ -116,6 +116,42 @@ class Backlog(DaemonTest):
         self.assertEqual(len(self.events()), n)
 
 
+class InFlight(DaemonTest):
+    """A document takes tens of times its size in memory while it is
+    cleaned, so winnowd holds no more input than max_bytes at once (plus
+    the one file that crosses it): four files just under the limit, made
+    of one-letter lines (the worst case), are never all in flight."""
+
+    settings = {"max_bytes": "1M", "workers": "2", "log_level": "notice"}
+
+    def test_inputs_in_flight_bounded_by_max_bytes(self):
+        data = b"a\n" * (512 * 1024 - 1) + b"z"  # 1 MiB - 1 byte
+        os.makedirs(self.sp("incoming", "big"))
+        for i in range(4):
+            path = self.sp("incoming", "big", "b%d.txt" % i)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.utime(path, (1, 1))
+        self.start()
+        most, hwm = 0, 0
+
+        def sample():
+            nonlocal most, hwm
+            hwm = max(hwm, proc_status(self.proc.pid, "VmHWM"))
+            self.proc.send_signal(signal.SIGUSR1)
+            lines = [l for l in self.log().splitlines() if "counters:" in l]
+            for l in lines:
+                most = max(most, int(l.split("in_flight=")[1].split()[0]))
+            return self.delivered("big") == 4
+        wait_for(sample, timeout=60, interval=0.05, what="four big files delivered")
+        print("\n  4 files of 1 MiB one-letter lines, max_bytes 1M: at most %d in flight, peak RSS %d KiB"
+              % (most, hwm), file=sys.stderr)
+        self.assertGreaterEqual(most, 1)
+        self.assertLessEqual(most, 2, "more input in flight than max_bytes allows")
+        if not SANITIZED:
+            self.assertLess(hwm, 200 * 1024)
+
+
 class Retention(DaemonTest):
     """The state store forgets articles, quotes, fingerprints and chrome
     counts older than retention_days. Time is advanced by moving the
