@@ -20,6 +20,8 @@ from wn_daemonlib import (SLOW, WINNOWD_TEST, DaemonTest, files_in, unique_artic
 from wn_testlib import WINNOW, TempDirTest, load_json, run  # noqa: E402
 
 IS_ROOT = os.geteuid() == 0
+# ./dev.sh valgrind: the inputs of many megabytes take minutes under memcheck
+heavy = unittest.skipIf(os.environ.get("WN_VALGRIND"), "too slow under valgrind (ASan runs it)")
 SANITIZED = bool(SLOW)  # sanitizer builds: memory figures mean nothing there
 
 # A French line in Windows-1252, dense in bytes above 0x7F (over 10%).
@@ -75,8 +77,10 @@ class DaemonHostile(DaemonTest):
     """Each kind of hostile input through winnowd."""
 
     def reason(self, outlet, name):
-        path = os.path.join(os.fsencode(self.sp("failed", outlet)), os.fsencode(name) + b".reason")
-        wait_for(lambda: os.path.exists(path), what="reason file for %r" % name)
+        moved = os.path.join(os.fsencode(self.sp("failed", outlet)), os.fsencode(name))
+        path = moved + b".reason"
+        # the reason is written first, then the file moved: wait for both
+        wait_for(lambda: os.path.exists(path) and os.path.lexists(moved), what="%r quarantined" % name)
         with open(path, encoding="utf-8") as f:
             return f.read()
 
@@ -151,6 +155,7 @@ class DaemonHostile(DaemonTest):
         self.assertEqual(self.record("size", "exact")["stats"]["bytes_in"], 2048)
         self.assertEqual(os.path.getsize(self.sp("failed", "size", "over.txt")), 2049)
 
+    @heavy
     def test_ten_megabyte_line(self):
         self.start()  # default max_bytes: 16 MiB
         sentence = "The harbour council met again on Friday evening to argue about the ferry. "
@@ -167,6 +172,7 @@ class DaemonHostile(DaemonTest):
         self.assertEqual(len(whole), len(line.strip()))
         self.assertEqual(len(self.events()), 2)
 
+    @heavy
     def test_million_tiny_lines(self):
         self.write_config({"max_bytes": "64M"})
         self.start()
@@ -465,6 +471,7 @@ class CleanHostile(TempDirTest):
         rec = load_json(os.path.join(os.fsencode(self.path("out", "odd")), b"caf\xe9.json"))
         self.assertTrue(rec["source"].endswith("caf\ufffd.txt"))
 
+    @heavy
     def test_ten_megabyte_line(self):
         sentence = "The ferry was late again on Friday, residents said. "
         line = (sentence * (10 * 1024 * 1024 // len(sentence) + 1))[:10 * 1024 * 1024 - 1] + "\n"
@@ -477,6 +484,7 @@ class CleanHostile(TempDirTest):
         whole = body.strip() or "".join(x["text"] for x in rec["removed"])
         self.assertEqual(len(whole), len(line.strip()))
 
+    @heavy
     def test_million_repeated_lines_memory(self):
         # every line but the first is a repeat: a million entries in removed[]
         p = self.write("tiny/million.txt", b"a\n" * 1000000)
