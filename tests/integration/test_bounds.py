@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from wn_daemonlib import SLOW, DaemonTest, files_in, unique_article, wait_for  # noqa: E402
 
 SANITIZED = bool(SLOW)
+heavy = unittest.skipIf(os.environ.get("WN_VALGRIND"), "too slow under valgrind (ASan runs it)")
 DAY = 86400
 
 
@@ -29,6 +30,7 @@ def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+@heavy
 class Backlog(DaemonTest):
     """100,000 tiny files waiting before the daemon starts. Created on a
     tmpfs (/dev/shm) where there is one: the test is about the daemon, and
@@ -116,6 +118,7 @@ class Backlog(DaemonTest):
         self.assertEqual(len(self.events()), n)
 
 
+@heavy
 class InFlight(DaemonTest):
     """A document takes tens of times its size in memory while it is
     cleaned, so winnowd holds no more input than max_bytes at once (plus

@@ -130,6 +130,7 @@ class Burst(DaemonTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         return self.store_view(ref)
 
+    @unittest.skipIf(os.environ.get("WN_VALGRIND"), "too slow under valgrind (ASan runs it)")
     def test_kill9_torture(self):
         # Random kill moments, seeded and printed so a failure can be replayed:
         # WN_TORTURE_SEED=<seed> python3 tests/integration/test_daemon_crash.py Burst.test_kill9_torture
