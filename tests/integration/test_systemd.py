@@ -100,7 +100,7 @@ class Verify(TempDirTest):
 
     def installed_unit(self, exe):
         # the unit as installed, with ExecStart at the built binary
-        return read(UNIT).replace("/usr/bin/winnowd", exe)
+        return read(UNIT).replace("/usr/sbin/winnowd", exe)
 
     def test_unit_verifies_clean(self):
         self.assertTrue(DAEMON and os.access(DAEMON, os.X_OK), DAEMON)
@@ -261,6 +261,8 @@ class Install(TempDirTest):
         self.assertEqual(len(units), 1, found.get("winnowd.service"))
         confs = {os.path.basename(os.path.dirname(p)): p for p in found.get("winnow.conf", [])}
         self.assertEqual(set(confs), {"winnow", "sysusers.d", "tmpfiles.d"}, confs)
+        self.assertTrue(any(p.endswith("winnow/rules/README") for p in found.get("README", [])),
+                        "the local rules folder")
         for page in ("winnow.1", "winnowd.8", "winnow.conf.5"):
             self.assertTrue(any(p.endswith("man" + page[-1] + "/" + page) for p in found.get(page, [])), page)
         # the installed unit names the installed binary and config, wherever the prefix put them
