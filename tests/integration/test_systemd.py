@@ -261,7 +261,7 @@ class Install(TempDirTest):
         self.assertEqual(len(units), 1, found.get("winnowd.service"))
         confs = {os.path.basename(os.path.dirname(p)): p for p in found.get("winnow.conf", [])}
         self.assertEqual(set(confs), {"winnow", "sysusers.d", "tmpfiles.d"}, confs)
-        self.assertTrue(any(p.endswith("winnow/rules/README") for p in found.get("README", [])),
+        self.assertTrue(any(p.endswith("winnow/rules/local.rules") for p in found.get("local.rules", [])),
                         "the local rules folder")
         for page in ("winnow.1", "winnowd.8", "winnow.conf.5"):
             self.assertTrue(any(p.endswith("man" + page[-1] + "/" + page) for p in found.get(page, [])), page)
