@@ -28,7 +28,11 @@ install_missing() {
 
 build() { # build DIR [meson options...]
   local dir=$1; shift
-  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"
+  if [ -f "$dir/build.ninja" ]; then
+    [ $# -eq 0 ] || meson configure "$dir" "$@" >/dev/null
+  else
+    meson setup "$dir" "$@"
+  fi
   ninja -C "$dir"
 }
 

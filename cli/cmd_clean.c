@@ -14,11 +14,15 @@
 #include "lib/log.h"
 #include "lib/output.h"
 #include "lib/pipeline.h"
+#include "cli/state_opt.h"
+#include "dedup/index.h"
 
 static void clean_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [FILE...]\n"
+		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [--state FILE]\n"
+		"                    [--keep-duplicates] [--chrome-min-docs N] [--retention-days N]\n"
+		"                    [FILE...]\n"
 		"\n"
 		"Clean scraped article files. With no FILE, read stdin and write the cleaned\n"
 		"body to stdout. With -o, write DIR/<outlet>/<stem>.json and .txt per file\n"
@@ -29,6 +33,12 @@ static void clean_usage(FILE *f)
 		"      --outlet NAME  outlet of every input (default: the name of the\n"
 		"                     folder the file sits in; 'stdin' for stdin)\n"
 		"      --max-bytes N  refuse inputs larger than N bytes (default 16 MiB)\n"
+		"      --state FILE   the state store (SQLite): learned chrome, quotes and\n"
+		"                     duplicates persist across runs (default: in memory for\n"
+		"                     this run only)\n"
+		"      --keep-duplicates  write the .txt of a duplicate article too\n"
+		"      --chrome-min-docs N  a line in N pages of one outlet is chrome (default 3)\n"
+		"      --retention-days N   forget articles and counts after N days (default 30)\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"Exit status: 0 all inputs cleaned, 1 some input failed (one line on\n"
@@ -60,10 +70,12 @@ struct clean_opts {
 	const char *outdir;
 	const char *outlet;
 	size_t max_bytes;
+	bool keep_duplicates;
+	wn_index_config index;
 };
 
-static int clean_one(const wn_cleaner *cl, const struct clean_opts *o, const char *path,
-		     const char *bytes, size_t len, const char *outlet)
+static int clean_one(const wn_cleaner *cl, wn_index *idx, const struct clean_opts *o,
+		     const char *path, const char *bytes, size_t len, const char *outlet)
 {
 	wn_doc *doc;
 	int rc = wn_doc_parse(bytes, len, path, outlet, &doc);
@@ -71,11 +83,13 @@ static int clean_one(const wn_cleaner *cl, const struct clean_opts *o, const cha
 		return rc;
 	rc = wn_cleaner_prepare(cl, doc);
 	if (rc == 0)
-		rc = wn_pipeline_index(cl, NULL, doc);
+		rc = wn_pipeline_index(cl, idx, doc);
+	/* A duplicate gets its record, not a second copy of the text. */
+	bool text = !doc->duplicate_of || o->keep_duplicates;
 	if (rc == 0 && o->outdir) {
-		wn_output_opts oo = {.durable = false, .write_text = true};
+		wn_output_opts oo = {.durable = false, .write_text = text};
 		rc = wn_output_write(o->outdir, doc, &oo);
-	} else if (rc == 0) {
+	} else if (rc == 0 && text) {
 		size_t blen;
 		char *body = wn_doc_body(doc, &blen);
 		if (!body)
@@ -88,12 +102,28 @@ static int clean_one(const wn_cleaner *cl, const struct clean_opts *o, const cha
 	return rc;
 }
 
+#define CLEAN_BATCH 64 /* articles per state-store transaction */
+
+static int commit_batch(wn_index *idx)
+{
+	int rc = wn_index_commit(idx);
+	if (rc == 0)
+		rc = wn_index_begin(idx);
+	if (rc < 0)
+		fprintf(stderr, "winnow clean: state store: %s\n", wn_strerror(rc));
+	return rc;
+}
+
 int wn_cmd_clean(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"out", required_argument, NULL, 'o'},
 		{"outlet", required_argument, NULL, 'O'},
 		{"max-bytes", required_argument, NULL, 'm'},
+		{"state", required_argument, NULL, 's'},
+		{"keep-duplicates", no_argument, NULL, 'k'},
+		{"chrome-min-docs", required_argument, NULL, 'n'},
+		{"retention-days", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -114,6 +144,19 @@ int wn_cmd_clean(int argc, char **argv)
 			o.max_bytes = (size_t)v;
 			break;
 		}
+		case 's': o.index.path = optarg; break;
+		case 'k': o.keep_duplicates = true; break;
+		case 'n':
+		case 'r': {
+			unsigned v = wn_parse_count(optarg);
+			if (!v) {
+				fprintf(stderr, "winnow clean: --%s needs a positive number\n",
+					c == 'n' ? "chrome-min-docs" : "retention-days");
+				return 2;
+			}
+			*(c == 'n' ? &o.index.chrome_min_docs : &o.index.retention_days) = v;
+			break;
+		}
 		case 'h': clean_usage(stdout); return 0;
 		default: clean_usage(stderr); return 2;
 		}
@@ -131,13 +174,25 @@ int wn_cmd_clean(int argc, char **argv)
 		fprintf(stderr, "winnow clean: %s\n", err[0] ? err : wn_strerror(rc));
 		return 1;
 	}
+	wn_index *idx;
+	rc = wn_index_open(&o.index, &idx, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "winnow clean: %s\n", err[0] ? err : wn_strerror(rc));
+		wn_cleaner_free(cl);
+		return 1;
+	}
 	int status = 0;
+	rc = wn_index_begin(idx);
+	if (rc < 0) {
+		fprintf(stderr, "winnow clean: state store: %s\n", wn_strerror(rc));
+		status = 1;
+	}
 	if (optind == argc) {
 		char *buf;
 		size_t len;
 		rc = wn_read_fd(STDIN_FILENO, o.max_bytes, &buf, &len);
 		if (rc == 0) {
-			rc = clean_one(cl, &o, "-", buf, len, o.outlet ? o.outlet : "stdin");
+			rc = clean_one(cl, idx, &o, "-", buf, len, o.outlet ? o.outlet : "stdin");
 			free(buf);
 		}
 		if (rc < 0) {
@@ -152,16 +207,24 @@ int wn_cmd_clean(int argc, char **argv)
 		char *outlet = o.outlet ? strdup(o.outlet) : outlet_of(path);
 		rc = outlet ? wn_read_file(path, o.max_bytes, &buf, &len) : -ENOMEM;
 		if (rc == 0)
-			rc = clean_one(cl, &o, path, buf, len, outlet);
+			rc = clean_one(cl, idx, &o, path, buf, len, outlet);
 		if (rc < 0) {
 			fprintf(stderr, "winnow clean: %s: %s\n", path, wn_strerror(rc));
 			status = 1;
 		}
 		free(buf);
 		free(outlet);
+		/* Group commit: a run that is cut short loses only the last batch
+		 * from the store, and cleaning those files again gives the same. */
+		if ((i - optind) % CLEAN_BATCH == CLEAN_BATCH - 1 && commit_batch(idx) < 0)
+			status = 1;
 	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "winnow clean: writing stdout: %s\n", strerror(errno));
+		status = 1;
+	}
+	if (wn_index_close(idx) < 0) {
+		fprintf(stderr, "winnow clean: closing the state store failed\n");
 		status = 1;
 	}
 	wn_cleaner_free(cl);

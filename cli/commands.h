@@ -6,5 +6,8 @@
 #define WN_CLI_COMMANDS_H
 
 int wn_cmd_clean(int argc, char **argv);
+int wn_cmd_learn(int argc, char **argv);
+int wn_cmd_quotes(int argc, char **argv);
+int wn_cmd_stats(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"clean", wn_cmd_clean, "clean article files (or stdin) into cleaned text and JSON"},
+	{"learn", wn_cmd_learn, "learn an outlet's site chrome from sample pages"},
+	{"quotes", wn_cmd_quotes, "list quotes repeated across articles and outlets"},
+	{"stats", wn_cmd_stats, "what the state store holds"},
 };
 
 static void usage(FILE *f)

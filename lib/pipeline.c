@@ -1,5 +1,7 @@
 /* pipeline.c — see pipeline.h. */
 #include "lib/pipeline.h"
+#include "dedup/index.h"
+#include "filters/chrome.h"
 #include "filters/filter.h"
 
 #include <errno.h>
@@ -56,6 +58,21 @@ int wn_cleaner_finish(const wn_cleaner *c, wn_doc *doc)
 
 int wn_pipeline_index(const wn_cleaner *c, struct wn_index *idx, wn_doc *doc)
 {
-	(void)idx; /* chrome and dedup: the dedup issue */
-	return wn_cleaner_finish(c, doc);
+	if (!idx)
+		return wn_cleaner_finish(c, doc);
+	/* Learned chrome first, so the metadata filter sees the page without
+	 * it; then dedup on the final body, which records the article. */
+	wn_index_article *a;
+	int rc = wn_index_article_start(idx, doc, &a);
+	if (rc < 0)
+		return rc;
+	wn_filter_ctx ctx = {.outlet = doc->outlet, .data = wn_index_article_chrome(a)};
+	rc = wn_filter_chrome(doc, &ctx);
+	if (rc == 0)
+		rc = wn_cleaner_finish(c, doc);
+	if (rc < 0) {
+		wn_index_article_abort(a);
+		return rc;
+	}
+	return wn_index_article_finish(a, doc);
 }

@@ -123,6 +123,18 @@ static void test_windows1252(void **state)
 	free(out);
 }
 
+static void test_stray_ff_in_ascii_is_replaced(void **state)
+{
+	(void)state;
+	/* 0xFF is not text in Windows-1252 practice: plain replacement. */
+	wn_text_stats st;
+	char *out = decode_ok("hello \xff world", 13, &st);
+	assert_string_equal(out, "hello \xef\xbf\xbd world");
+	assert_int_equal(st.invalid_replaced, 1);
+	assert_string_equal(st.encoding, "utf-8");
+	free(out);
+}
+
 static void test_empty_input(void **state)
 {
 	(void)state;
@@ -152,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_controls_removed_tab_kept),
 		cmocka_unit_test(test_utf16le_with_bom),
 		cmocka_unit_test(test_windows1252),
+		cmocka_unit_test(test_stray_ff_in_ascii_is_replaced),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_sanitize),
 	};

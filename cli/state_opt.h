@@ -1,0 +1,24 @@
+/* state_opt.h — the --state option shared by the subcommands that read or
+ * write the state store. */
+#ifndef WN_CLI_STATE_OPT_H
+#define WN_CLI_STATE_OPT_H
+
+#include <stdlib.h>
+
+/* Where `winnow stats` and `winnow quotes` look without --state:
+ * $WINNOW_STATE, else state/winnow.db (the local default). */
+static inline const char *wn_default_state(void)
+{
+	const char *env = getenv("WINNOW_STATE");
+	return env && env[0] ? env : "state/winnow.db";
+}
+
+/* A positive count from an option argument; 0 when invalid. */
+static inline unsigned wn_parse_count(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	return (*s && !*end && v > 0 && v < 1000000000ul) ? (unsigned)v : 0;
+}
+
+#endif

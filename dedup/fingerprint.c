@@ -1,0 +1,139 @@
+/* fingerprint.c — see fingerprint.h. */
+#include "dedup/fingerprint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static size_t sort_unique(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || v[u - 1] != v[i])
+			v[u++] = v[i];
+	return u;
+}
+
+int wn_fp_quote_grams(const wn_words *w, uint64_t **grams, size_t *n)
+{
+	*grams = NULL;
+	*n = 0;
+	if (w->n < WN_QUOTE_GRAM)
+		return 0;
+	size_t cnt = w->n - WN_QUOTE_GRAM + 1;
+	uint64_t *g = malloc(cnt * sizeof *g);
+	if (!g)
+		return -ENOMEM;
+	size_t m = 0, content = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		content += w->content[i];
+		if (i >= WN_QUOTE_GRAM)
+			content -= w->content[i - WN_QUOTE_GRAM];
+		if (i + 1 < WN_QUOTE_GRAM || content < WN_QUOTE_MIN_CONTENT)
+			continue;
+		g[m++] = XXH3_64bits(w->hash + i + 1 - WN_QUOTE_GRAM, WN_QUOTE_GRAM * sizeof(uint64_t));
+	}
+	m = sort_unique(g, m);
+	if (m == 0) {
+		free(g);
+		return 0;
+	}
+	*grams = g;
+	*n = m;
+	return 0;
+}
+
+/* Multipliers and offsets of the WN_MINHASH hash functions (fixed, so
+ * signatures stay comparable across runs): splitmix64 from a constant. */
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static void minhash_params(uint64_t a[WN_MINHASH], uint64_t b[WN_MINHASH])
+{
+	uint64_t s = 0x77696E6E6F77ull; /* "winnow" */
+	for (int i = 0; i < WN_MINHASH; i++) {
+		a[i] = splitmix(&s) | 1;
+		b[i] = splitmix(&s);
+	}
+}
+
+int wn_fp_body(const wn_words *w, wn_body_sig *sig)
+{
+	memset(sig, 0, sizeof *sig);
+	if (w->n < WN_DEDUP_MIN_WORDS)
+		return 0;
+	XXH128_hash_t h = XXH3_128bits(w->hash, w->n * sizeof(uint64_t));
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, h);
+	memcpy(sig->exact, c.digest, 16);
+
+	size_t cnt = w->n - WN_SHINGLE + 1;
+	uint64_t *sh = malloc(cnt * sizeof *sh);
+	if (!sh)
+		return -ENOMEM;
+	for (size_t i = 0; i < cnt; i++)
+		sh[i] = XXH3_64bits(w->hash + i, WN_SHINGLE * sizeof(uint64_t));
+	cnt = sort_unique(sh, cnt);
+	uint64_t a[WN_MINHASH], b[WN_MINHASH];
+	minhash_params(a, b);
+	for (int j = 0; j < WN_MINHASH; j++)
+		sig->minhash[j] = UINT32_MAX;
+	for (size_t i = 0; i < cnt; i++)
+		for (int j = 0; j < WN_MINHASH; j++) {
+			uint32_t v = (uint32_t)((a[j] * sh[i] + b[j]) >> 32);
+			if (v < sig->minhash[j])
+				sig->minhash[j] = v;
+		}
+	free(sh);
+	sig->shingles = (uint32_t)cnt;
+	sig->comparable = true;
+	return 0;
+}
+
+void wn_fp_bands(const wn_body_sig *sig, uint64_t bands[WN_BANDS])
+{
+	for (int i = 0; i < WN_BANDS; i++) {
+		uint32_t key[1 + WN_BAND_ROWS];
+		key[0] = (uint32_t)i;
+		memcpy(key + 1, sig->minhash + i * WN_BAND_ROWS, WN_BAND_ROWS * sizeof(uint32_t));
+		bands[i] = XXH3_64bits(key, sizeof key);
+	}
+}
+
+double wn_fp_containment(const wn_body_sig *a, const wn_body_sig *b)
+{
+	if (!a->comparable || !b->comparable)
+		return 0;
+	int same = 0;
+	for (int i = 0; i < WN_MINHASH; i++)
+		same += a->minhash[i] == b->minhash[i];
+	double j = (double)same / WN_MINHASH;
+	double na = a->shingles, nb = b->shingles;
+	double inter = j * (na + nb) / (1 + j);
+	double c = inter / (na < nb ? na : nb);
+	return c > 1 ? 1 : c;
+}
+
+bool wn_fp_near_duplicate(const wn_body_sig *a, const wn_body_sig *b)
+{
+	if (!a->comparable || !b->comparable)
+		return false;
+	if (!memcmp(a->exact, b->exact, 16))
+		return true;
+	double na = a->shingles, nb = b->shingles;
+	double ratio = na < nb ? na / nb : nb / na;
+	return ratio >= WN_NEAR_MIN_RATIO && wn_fp_containment(a, b) >= WN_NEAR_CONTAINMENT;
+}

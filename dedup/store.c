@@ -1,0 +1,298 @@
+/* store.c — the SQLite state store (see store.h). */
+#include "dedup/store.h"
+#include "lib/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Schema version 1. Documented in README.md, "State store". */
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE outlets(outlet_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id TEXT NOT NULL UNIQUE, outlet_id INTEGER NOT NULL, page INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL);"
+	"CREATE INDEX chrome_docs_page ON chrome_docs(outlet_id, page);"
+	"CREATE INDEX chrome_docs_first_seen ON chrome_docs(first_seen);"
+	"CREATE TABLE chrome_lines(outlet_id INTEGER NOT NULL, line_key INTEGER NOT NULL,"
+	" docs INTEGER NOT NULL, chrome_since INTEGER, last_seen INTEGER NOT NULL, sample TEXT,"
+	" PRIMARY KEY(outlet_id, line_key)) WITHOUT ROWID;"
+	"CREATE TABLE articles(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	" outlet_id INTEGER NOT NULL, first_seen INTEGER NOT NULL, exact BLOB,"
+	" shingles INTEGER NOT NULL DEFAULT 0, minhash BLOB, duplicate_of INTEGER);"
+	"CREATE INDEX articles_exact ON articles(exact) WHERE exact IS NOT NULL;"
+	"CREATE INDEX articles_first_seen ON articles(first_seen);"
+	"CREATE TABLE article_bands(band INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" PRIMARY KEY(band, seq)) WITHOUT ROWID;"
+	"CREATE TABLE quotes(quote_id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL,"
+	" text TEXT NOT NULL, cluster INTEGER NOT NULL);"
+	"CREATE INDEX quotes_seq ON quotes(seq);"
+	"CREATE INDEX quotes_cluster ON quotes(cluster);"
+	"CREATE TABLE quote_grams(gram INTEGER NOT NULL, quote_id INTEGER NOT NULL,"
+	" PRIMARY KEY(gram, quote_id)) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES('expired_at', '0');";
+
+static const char *const stmt_sql[WN_SQL_COUNT] = {
+	[WN_SQL_OUTLET_GET] = "SELECT outlet_id FROM outlets WHERE name = ?1",
+	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(name) VALUES(?1)",
+	[WN_SQL_OUTLET_NAME] = "SELECT name FROM outlets WHERE outlet_id = ?1",
+	[WN_SQL_CDOC_GET] = "SELECT cseq FROM chrome_docs WHERE id = ?1",
+	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, page, first_seen)"
+			    " VALUES(?1, ?2, ?3, ?4)",
+	[WN_SQL_CDOC_PAGE] = "SELECT 1 FROM chrome_docs WHERE outlet_id = ?1 AND page = ?2 LIMIT 1",
+	/* ?1 outlet, ?2 line key, ?3 chrome threshold N, ?4 this doc's cseq,
+	 * ?5 now, ?6 the line's text (kept once it is chrome) */
+	[WN_SQL_CLINE_COUNT] =
+		"INSERT INTO chrome_lines(outlet_id, line_key, docs, chrome_since, last_seen, sample)"
+		" VALUES(?1, ?2, 1, CASE WHEN ?3 <= 1 THEN ?4 END, ?5, CASE WHEN ?3 <= 1 THEN ?6 END)"
+		" ON CONFLICT(outlet_id, line_key) DO UPDATE SET docs = docs + 1,"
+		" last_seen = excluded.last_seen,"
+		" chrome_since = coalesce(chrome_since, CASE WHEN docs + 1 >= ?3 THEN ?4 END),"
+		" sample = coalesce(sample, CASE WHEN docs + 1 >= ?3 THEN ?6 END)"
+		" RETURNING chrome_since",
+	[WN_SQL_CLINE_GET] =
+		"SELECT chrome_since FROM chrome_lines WHERE outlet_id = ?1 AND line_key = ?2",
+	[WN_SQL_ART_GET] = "SELECT seq FROM articles WHERE id = ?1",
+	[WN_SQL_ART_ADD] = "INSERT INTO articles(id, outlet_id, first_seen, exact, shingles, minhash,"
+			   " duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[WN_SQL_ART_BY_SEQ] = "SELECT id, outlet_id, shingles, minhash, duplicate_of FROM articles"
+			      " WHERE seq = ?1",
+	[WN_SQL_ART_EXACT] = "SELECT seq FROM articles WHERE exact = ?1 AND seq < ?2"
+			     " ORDER BY seq LIMIT 1",
+	[WN_SQL_BAND_ADD] = "INSERT OR IGNORE INTO article_bands(band, seq) VALUES(?1, ?2)",
+	[WN_SQL_BAND_FIND] = "SELECT seq FROM article_bands WHERE band = ?1 AND seq < ?2",
+	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(seq, text, cluster) VALUES(?1, ?2, -1)",
+	[WN_SQL_QUOTE_CLUSTER] = "UPDATE quotes SET cluster = ?2 WHERE quote_id = ?1",
+	[WN_SQL_QUOTE_MERGE] = "UPDATE quotes SET cluster = ?1 WHERE cluster = ?2",
+	[WN_SQL_GRAM_ADD] = "INSERT OR IGNORE INTO quote_grams(gram, quote_id) VALUES(?1, ?2)",
+	[WN_SQL_GRAM_FIND] = "SELECT q.quote_id, q.seq, q.cluster FROM quote_grams g"
+			     " JOIN quotes q ON q.quote_id = g.quote_id"
+			     " WHERE g.gram = ?1 AND q.seq < ?2",
+};
+
+int wn_store_error(wn_store *st, int rc, const char *what)
+{
+	if (st && st->db)
+		wn_err("state store%s%s: %s: %s", st->path ? " " : "", st->path ? st->path : "", what,
+		       sqlite3_errmsg(st->db));
+	switch (rc & 0xff) {
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_READONLY: return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH: return -EACCES;
+	case SQLITE_CANTOPEN: return -ENOENT;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB: return -EILSEQ;
+	default: return -EIO;
+	}
+}
+
+int wn_store_exec(wn_store *st, const char *sql)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : wn_store_error(st, rc, sql);
+}
+
+sqlite3_stmt *wn_store_stmt(wn_store *st, enum wn_stmt which)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	if (!s) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s,
+				       NULL) != SQLITE_OK) {
+			wn_store_error(st, sqlite3_errcode(st->db), "prepare");
+			return NULL;
+		}
+		st->stmt[which] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static int pragma_int(wn_store *st, const char *pragma, int *value)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA %s", pragma);
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	*value = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int table_count(wn_store *st, int *n)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* Check the file is a winnow store of our version; create the schema in
+ * an empty one. Nothing is written to a file that is refused. */
+static int check_schema(wn_store *st, char *err, size_t errlen)
+{
+	int app = 0, version = 0, tables = 0;
+	int rc = pragma_int(st, "application_id", &app);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(st, "user_version", &version);
+	if (rc == SQLITE_OK)
+		rc = table_count(st, &tables);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: not a readable state store: %s", st->path,
+			 sqlite3_errstr(rc));
+		return wn_store_error(NULL, rc, "");
+	}
+	if (tables == 0 && app == 0) {
+		if (st->read_only) {
+			snprintf(err, errlen, "%s: empty state store", st->path ? st->path : ":memory:");
+			return -ENOENT;
+		}
+		char sql[sizeof schema_sql + 128];
+		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s PRAGMA application_id = %d;"
+			 " PRAGMA user_version = %d; COMMIT;", schema_sql, WN_STORE_APP_ID,
+			 WN_STORE_SCHEMA);
+		rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "%s: cannot create the state store: %s",
+				 st->path ? st->path : ":memory:", sqlite3_errmsg(st->db));
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return wn_store_error(NULL, rc, "");
+		}
+		return 0;
+	}
+	if (app != WN_STORE_APP_ID) {
+		snprintf(err, errlen, "%s: not a winnow state store (SQLite application id %d)",
+			 st->path, app);
+		return -EILSEQ;
+	}
+	if (version != WN_STORE_SCHEMA) {
+		snprintf(err, errlen,
+			 "%s: state store has schema version %d, this winnow uses version %d (%s);"
+			 " it was left untouched",
+			 st->path, version, WN_STORE_SCHEMA,
+			 version < WN_STORE_SCHEMA ? "written by an older winnow"
+						   : "written by a newer winnow");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int wn_store_open(const char *path, bool read_only, bool durable, wn_store **out, char *err,
+		  size_t errlen)
+{
+	*out = NULL;
+	wn_store *st = calloc(1, sizeof *st);
+	if (!st)
+		return -ENOMEM;
+	st->read_only = read_only && path;
+	if (path && !(st->path = strdup(path))) {
+		free(st);
+		return -ENOMEM;
+	}
+	int flags = (st->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	int rc = sqlite3_open_v2(path ? path : ":memory:", &st->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open the state store: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		int e = wn_store_error(NULL, rc, "");
+		wn_store_close(st);
+		return e;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 0);
+	int e = check_schema(st, err, errlen);
+	if (e == 0 && path && !st->read_only) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;",
+			 durable ? "FULL" : "NORMAL");
+		rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(err, errlen, "%s: cannot set up the state store: %s", path,
+				 sqlite3_errmsg(st->db));
+			e = wn_store_error(NULL, rc, "");
+		}
+	}
+	if (e == 0)
+		sqlite3_exec(st->db, "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;", NULL,
+			     NULL, NULL);
+	if (e < 0) {
+		wn_store_close(st);
+		return e;
+	}
+	*out = st;
+	return 0;
+}
+
+void wn_store_close(wn_store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < WN_SQL_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int wn_store_expire(wn_store *st, int64_t cutoff)
+{
+	static const char *const steps[] = {
+		"DELETE FROM quote_grams WHERE quote_id IN (SELECT quote_id FROM quotes WHERE seq IN"
+		" (SELECT seq FROM articles WHERE first_seen < ?1))",
+		"DELETE FROM article_bands WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
+		"DELETE FROM quotes WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
+		"DELETE FROM articles WHERE first_seen < ?1",
+		"DELETE FROM chrome_docs WHERE first_seen < ?1",
+		"DELETE FROM chrome_lines WHERE last_seen < ?1",
+		"UPDATE meta SET value = strftime('%s', 'now') WHERE key = 'expired_at'",
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		sqlite3_stmt *s;
+		int rc = sqlite3_prepare_v2(st->db, steps[i], -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			if (sqlite3_bind_parameter_count(s) > 0)
+				sqlite3_bind_int64(s, 1, cutoff);
+			rc = sqlite3_step(s);
+			sqlite3_finalize(s);
+			if (rc == SQLITE_DONE)
+				continue;
+		}
+		return wn_store_error(st, rc, "expiring old entries");
+	}
+	return 0;
+}
+
+int64_t wn_store_size(const wn_store *st)
+{
+	if (!st->path)
+		return 0;
+	int64_t total = 0;
+	struct stat sb;
+	if (stat(st->path, &sb) == 0)
+		total += sb.st_size;
+	size_t n = strlen(st->path) + 5;
+	char *wal = malloc(n);
+	if (wal) {
+		snprintf(wal, n, "%s-wal", st->path);
+		if (stat(wal, &sb) == 0)
+			total += sb.st_size;
+		free(wal);
+	}
+	return total;
+}

@@ -1,0 +1,605 @@
+/* test_index.c — the index through the pipeline: learned chrome, quotes
+ * repeated across outlets, duplicates, the store on disk. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "dedup/index.h"
+#include "dedup/test_fixtures.h"
+#include "lib/output.h"
+#include "lib/pipeline.h"
+
+typedef struct {
+	char dir[64];
+	char path[128];
+	wn_cleaner *cl;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/wn-index-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/state.db", f->dir);
+	char err[256];
+	if (wn_cleaner_new(NULL, &f->cl, err, sizeof err) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < 4; i++) {
+		char p[160];
+		snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+	char other[160];
+	snprintf(other, sizeof other, "%s/other.db", f->dir);
+	unlink(other);
+	rmdir(f->dir);
+	wn_cleaner_free(f->cl);
+	free(f);
+	return 0;
+}
+
+static wn_index *open_index(const char *path, unsigned min_docs)
+{
+	wn_index_config cfg = {.path = path, .chrome_min_docs = min_docs};
+	wn_index *idx;
+	char err[256];
+	int rc = wn_index_open(&cfg, &idx, err, sizeof err);
+	if (rc < 0)
+		fail_msg("open: %s", err);
+	return idx;
+}
+
+static wn_doc *process(fixture *f, wn_index *idx, const char *outlet, const char *stem,
+		       const char *text)
+{
+	char src[256];
+	snprintf(src, sizeof src, "%s/%s.txt", outlet, stem);
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, strlen(text), src, outlet, &doc), 0);
+	assert_int_equal(wn_cleaner_prepare(f->cl, doc), 0);
+	assert_int_equal(wn_pipeline_index(f->cl, idx, doc), 0);
+	return doc;
+}
+
+/* The JSON record as a string (keys sorted), for comparing runs. */
+static char *record(wn_doc *doc)
+{
+	free(wn_doc_body(doc, NULL));
+	json_t *r = wn_output_record(doc);
+	char *s = json_dumps(r, JSON_SORT_KEYS);
+	json_decref(r);
+	return s;
+}
+
+static const wn_quote *quote_containing(const wn_doc *doc, const char *needle)
+{
+	for (size_t i = 0; i < doc->nquotes; i++)
+		if (strstr(doc->quotes[i].text, needle))
+			return &doc->quotes[i];
+	fail_msg("no quote with '%s'", needle);
+	return NULL;
+}
+
+static size_t repeats(const wn_doc *doc)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < doc->nquotes; i++)
+		n += doc->quotes[i].nrepeated;
+	return n;
+}
+
+static void quotes_across_outlets_persist(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(f->path, 0);
+	wn_doc *orig = process(f, idx, "harbour-post", "bridge", story_original);
+	assert_int_equal(repeats(orig), 0);
+	assert_true(orig->nquotes >= 2);
+	/* offsets point into the cleaned body */
+	char *body = wn_doc_body(orig, NULL);
+	for (size_t i = 0; i < orig->nquotes; i++)
+		assert_memory_equal(body + orig->quotes[i].start, orig->quotes[i].text,
+				    orig->quotes[i].end - orig->quotes[i].start);
+	free(body);
+	assert_int_equal(wn_index_close(idx), 0);
+
+	idx = open_index(f->path, 0); /* a new run on the same store */
+	wn_doc *other = process(f, idx, "coast-ledger", "hinges", story_same_event);
+	const wn_quote *q = quote_containing(other, "We are not going to put");
+	assert_int_equal(q->nrepeated, 1);
+	assert_string_equal(q->repeated_in[0].id, orig->id);
+	assert_string_equal(q->repeated_in[0].outlet, "harbour-post");
+	assert_false(q->repeated_in[0].same_outlet);
+	/* a fragment of a longer quote matches it */
+	q = quote_containing(other, "until the foundry has recast both hinges");
+	assert_int_equal(q->nrepeated, 1);
+	assert_string_equal(q->repeated_in[0].id, orig->id);
+	assert_null(other->duplicate_of);
+	/* the same quote in another article of the same outlet is marked so */
+	wn_doc *later = process(f, idx, "coast-ledger", "hinges-followup",
+				"Follow-up\n\nAs the mayor put it last week, “we’re not going to put a "
+				"single walker on that deck until every hinge has been tested”, and "
+				"the council has kept to that promise through the whole winter.\n");
+	q = quote_containing(later, "single walker");
+	assert_int_equal(q->nrepeated, 2);
+	assert_string_equal(q->repeated_in[0].id, orig->id);
+	assert_false(q->repeated_in[0].same_outlet);
+	assert_string_equal(q->repeated_in[1].id, other->id);
+	assert_true(q->repeated_in[1].same_outlet);
+	/* no quote in common: nothing reported */
+	wn_doc *farm = process(f, idx, "hill-gazette", "hay", story_unrelated);
+	assert_true(farm->nquotes >= 1);
+	assert_int_equal(repeats(farm), 0);
+
+	wn_index_stats st;
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 4);
+	assert_int_equal(st.outlets, 3);
+	assert_int_equal(st.duplicates, 0);
+	assert_int_equal(st.repeated_quotes, 2);
+	assert_int_equal(st.cross_outlet_quotes, 2);
+	assert_true(st.store_bytes > 0);
+
+	json_t *list;
+	assert_int_equal(wn_index_quotes(idx, 2, &list), 0);
+	assert_int_equal(json_array_size(list), 2);
+	json_t *top = json_array_get(list, 0); /* the most repeated first */
+	assert_int_equal(json_array_size(json_object_get(top, "articles")), 3);
+	assert_int_equal(json_array_size(json_object_get(top, "outlets")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(top, "text")), "single walker"));
+	assert_true(json_is_string(json_object_get(top, "first_seen")));
+	json_decref(list);
+	assert_int_equal(wn_index_quotes(idx, 3, &list), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+
+	wn_doc_free(orig);
+	wn_doc_free(other);
+	wn_doc_free(later);
+	wn_doc_free(farm);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+static void duplicates(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0); /* in memory */
+	wn_doc *orig = process(f, idx, "harbour-post", "bridge", story_original);
+	wn_doc *same = process(f, idx, "coast-ledger", "hinges", story_same_event);
+	wn_doc *synd = process(f, idx, "valley-wire", "footbridge", story_syndicated);
+	wn_doc *exact = process(f, idx, "harbour-post", "bridge-copy", story_original);
+	wn_doc *copy2 = process(f, idx, "moor-echo", "bridge", story_syndicated);
+	assert_null(orig->duplicate_of);
+	assert_null(same->duplicate_of); /* same event, shared quotes: not a duplicate */
+	assert_non_null(synd->duplicate_of);
+	assert_string_equal(synd->duplicate_of, orig->id);
+	assert_non_null(exact->duplicate_of);
+	assert_string_equal(exact->duplicate_of, orig->id);
+	/* a copy of a copy points at the canonical (first seen) article */
+	assert_non_null(copy2->duplicate_of);
+	assert_string_equal(copy2->duplicate_of, orig->id);
+	wn_index_stats st;
+	/* bodies too short to compare are never duplicates */
+	wn_doc *s1 = process(f, idx, "harbour-post", "brief1", "Ferry runs late.\n");
+	wn_doc *s2 = process(f, idx, "harbour-post", "brief2", "Ferry runs late.\n");
+	wn_doc *s3 = process(f, idx, "harbour-post", "empty", "\n\n");
+	assert_null(s1->duplicate_of);
+	assert_null(s2->duplicate_of);
+	assert_null(s3->duplicate_of);
+	wn_doc_free(s1);
+	wn_doc_free(s2);
+	wn_doc_free(s3);
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.duplicates, 3);
+	assert_int_equal(st.store_bytes, 0);
+	wn_doc_free(orig);
+	wn_doc_free(same);
+	wn_doc_free(synd);
+	wn_doc_free(exact);
+	wn_doc_free(copy2);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+static int64_t sum_docs(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT (SELECT sum(docs) FROM chrome_lines) * 1000000 +"
+					    " (SELECT count(*) FROM quotes) * 1000 +"
+					    " (SELECT count(*) FROM quote_grams)",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void rerun_is_idempotent(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(f->path, 0);
+	const char *texts[] = {story_original, story_same_event, story_syndicated};
+	const char *outlets[] = {"harbour-post", "coast-ledger", "valley-wire"};
+	char *first[3];
+	for (int i = 0; i < 3; i++) {
+		wn_doc *d = process(f, idx, outlets[i], "story", texts[i]);
+		first[i] = record(d);
+		wn_doc_free(d);
+	}
+	wn_index_stats before, after;
+	assert_int_equal(wn_index_stats_get(idx, &before), 0);
+	assert_int_equal(wn_index_close(idx), 0);
+	int64_t counts = sum_docs(f->path);
+
+	/* after a crash the daemon processes the same files again, in any order */
+	idx = open_index(f->path, 0);
+	for (int i = 2; i >= 0; i--) {
+		wn_doc *d = process(f, idx, outlets[i], "story", texts[i]);
+		char *again = record(d);
+		assert_string_equal(again, first[i]);
+		free(again);
+		free(first[i]);
+		wn_doc_free(d);
+	}
+	assert_int_equal(wn_index_stats_get(idx, &after), 0);
+	assert_int_equal(after.articles, before.articles);
+	assert_int_equal(after.duplicates, 1);
+	assert_int_equal(after.repeated_quotes, before.repeated_quotes);
+	assert_int_equal(wn_index_close(idx), 0);
+	assert_int_equal(sum_docs(f->path), counts);
+}
+
+static void set_user_version(const char *path, int v)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int get_user_version(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void schema_version_checked(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(f->path, 0);
+	wn_doc *d = process(f, idx, "harbour-post", "bridge", story_original);
+	wn_doc_free(d);
+	assert_int_equal(wn_index_close(idx), 0);
+
+	wn_index_config cfg = {.path = f->path};
+	char err[256];
+	set_user_version(f->path, 2);
+	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
+	assert_null(idx);
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(get_user_version(f->path), 2); /* untouched */
+	set_user_version(f->path, 0);
+	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "older"));
+	assert_int_equal(get_user_version(f->path), 0);
+	set_user_version(f->path, 1);
+	idx = open_index(f->path, 0);
+	wn_index_stats st;
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 1);
+	assert_int_equal(wn_index_close(idx), 0);
+
+	/* not a database at all: refused, left as it was */
+	char other[160];
+	snprintf(other, sizeof other, "%s/other.db", f->dir);
+	FILE *fp = fopen(other, "w");
+	fputs("this is a plain text file, not a state store\n", fp);
+	fclose(fp);
+	cfg.path = other;
+	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
+	assert_true(strlen(err) > 0);
+	fp = fopen(other, "r");
+	char buf[128] = "";
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "this is a plain text file, not a state store\n");
+	/* read-only never creates */
+	cfg.path = f->path;
+	unlink(f->path);
+	cfg.read_only = true;
+	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+/* A generated page of outlet `outlet`: the outlet's chrome around three
+ * paragraphs of its own. */
+static char *gen_page(const char *outlet, int page)
+{
+	/* every few words vary from page to page: pages are not near-duplicates */
+	static const char *const desks[] = {"planning", "harbour", "schools", "transport",
+					    "library", "parks", "housing"};
+	static const char *const verbs[] = {"approved", "rejected", "deferred", "amended", "welcomed"};
+	static const char *const things[] = {"quay", "ferry", "lifeboat", "market", "bandstand",
+					     "causeway", "lighthouse", "boatyard", "chapel",
+					     "orchard", "mill"};
+	static const char *const names[] = {"Ada Brell", "Tomas Quill", "Nia Varden",
+					    "Oskar Lune", "Bea Corran", "Idris Mott"};
+	static const char *const months[] = {"March", "April", "May", "June",
+					     "July", "August", "September", "October"};
+	char body[2048] = "";
+	for (int p = 0; p < 3; p++) {
+		int k = page * 3 + p;
+		char para[512];
+		snprintf(para, sizeof para,
+			 "The %s committee %s the %s plan, and %s said the %s would %s its %s "
+			 "budget by %s.\n\n",
+			 desks[k % 7], verbs[k % 5], things[k % 11], names[k % 6], things[(k + 3) % 11],
+			 verbs[(k + 2) % 5], desks[(k + 4) % 7], months[k % 8]);
+		strcat(body, para);
+	}
+	char *out = malloc(4096);
+	snprintf(out, 4096,
+		 "%s | Home | News | Sport | Weather\n"
+		 "Sign up to our newsletter for the morning headlines\n"
+		 "\n"
+		 "Council notes, part %c\n"
+		 "\n"
+		 "%s"
+		 "Wire: The regional ferry operator said crossings would run to the winter timetable.\n"
+		 "\n"
+		 "Copyright %d %s Media Ltd. All rights reserved.\n",
+		 outlet, 'A' + page, body, 2010 + page, outlet);
+	return out;
+}
+
+static bool removed_as(const wn_doc *doc, const char *prefix, const char *reason)
+{
+	for (size_t i = 0; i < doc->nlines; i++)
+		if (!strncmp(doc->lines[i].text, prefix, strlen(prefix)))
+			return doc->lines[i].reason && !strcmp(doc->lines[i].reason, reason);
+	fail_msg("no line '%s'", prefix);
+	return false;
+}
+
+static size_t count_reason(const wn_doc *doc, const char *reason)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < doc->nlines; i++)
+		n += doc->lines[i].reason && !strcmp(doc->lines[i].reason, reason);
+	return n;
+}
+
+static void chrome_learned_per_outlet(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(f->path, 0); /* N = 3 */
+	char *rerun_text = NULL;
+	char *rerun_record = NULL;
+	for (int page = 0; page < 6; page++) {
+		char *text = gen_page("Gen Times", page);
+		char stem[16];
+		snprintf(stem, sizeof stem, "page%d", page);
+		wn_doc *d = process(f, idx, "gen-times", stem, text);
+		bool chrome = page >= 2; /* the third page is the third document */
+		assert_int_equal(removed_as(d, "Gen Times | Home", "chrome"), chrome);
+		assert_int_equal(removed_as(d, "Sign up to our newsletter", "chrome"), chrome);
+		/* digits are normalised: the year changes, the line is the same */
+		assert_int_equal(removed_as(d, "Copyright", "chrome"), chrome);
+		/* a line this outlet repeats on every page, even a wire line */
+		assert_int_equal(removed_as(d, "Wire: The regional", "chrome"), chrome);
+		assert_int_equal(count_reason(d, "chrome"), chrome ? 4 : 0);
+		/* article text stays: the three paragraphs of this page */
+		char *body = wn_doc_body(d, NULL);
+		size_t paras = 0;
+		for (const char *p = body; (p = strstr(p, " committee ")); p++)
+			paras++;
+		assert_int_equal(paras, 3);
+		assert_null(d->duplicate_of);
+		free(body);
+		if (page == 1) {
+			rerun_text = text;
+			rerun_record = record(d);
+		} else {
+			free(text);
+		}
+		wn_doc_free(d);
+	}
+	/* a re-run of page 2 decides as the first time: its chrome stays */
+	wn_doc *d = process(f, idx, "gen-times", "page1", rerun_text);
+	char *again = record(d);
+	assert_string_equal(again, rerun_record);
+	free(again);
+	free(rerun_record);
+	free(rerun_text);
+	wn_doc_free(d);
+
+	/* the same page scraped again under other names counts once: its own
+	 * text never turns into chrome */
+	char *same = gen_page("Gen Times", 3);
+	for (int i = 0; i < 3; i++) {
+		char stem[16];
+		snprintf(stem, sizeof stem, "copy%d", i);
+		d = process(f, idx, "gen-times", stem, same);
+		assert_int_equal(count_reason(d, "chrome"), 4);
+		assert_non_null(d->duplicate_of);
+		wn_doc_free(d);
+	}
+	free(same);
+
+	/* other outlets are unaffected by gen-times' chrome, wire line included:
+	 * counts are never shared across outlets */
+	char *text = gen_page("Gen Times", 7);
+	d = process(f, idx, "other-post", "first", text);
+	assert_int_equal(count_reason(d, "chrome"), 0);
+	wn_doc_free(d);
+	free(text);
+	json_t *lines;
+	assert_int_equal(wn_index_chrome_lines(idx, "gen-times", &lines), 0);
+	assert_int_equal(json_array_size(lines), 4); /* nav, newsletter, copyright, wire */
+	json_decref(lines);
+	assert_int_equal(wn_index_chrome_lines(idx, "other-post", &lines), 0);
+	assert_int_equal(json_array_size(lines), 0);
+	json_decref(lines);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+static void chrome_keeps_metadata(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0);
+	static const char *const towns[] = {"Ashcombe", "Tredinnick", "Marrowby", "Penhallow"};
+	for (int page = 0; page < 4; page++) {
+		char text[1024];
+		snprintf(text, sizeof text,
+			 "Weekly Post | Home | News\n\nNews from %s this week\n\nBy Ada Brell\n"
+			 "March %d, 2024\n\nThe parish council in %s met on a wet evening to agree the "
+			 "plans for the summer fair, and %d residents came to hear the debate.\n",
+			 towns[page], page + 3, towns[page], 40 + page);
+		char stem[16];
+		snprintf(stem, sizeof stem, "p%d", page);
+		wn_doc *d = process(f, idx, "weekly-post", stem, text);
+		/* the same author and month on every page: still metadata */
+		assert_non_null(d->byline);
+		assert_string_equal(d->byline, "Ada Brell");
+		assert_non_null(d->date);
+		assert_int_equal(removed_as(d, "Weekly Post | Home", "chrome"), page >= 2);
+		wn_doc_free(d);
+	}
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+static void chrome_learn_and_threshold(void **state)
+{
+	fixture *f = *state;
+	/* `winnow learn`: sample pages prime the outlet */
+	wn_index *idx = open_index(NULL, 0);
+	for (int page = 0; page < 3; page++) {
+		char *text = gen_page("Primed", page);
+		char src[32];
+		snprintf(src, sizeof src, "primed/sample%d.txt", page);
+		wn_doc *d;
+		assert_int_equal(wn_doc_parse(text, strlen(text), src, "primed", &d), 0);
+		assert_int_equal(wn_cleaner_prepare(f->cl, d), 0);
+		assert_int_equal(wn_index_learn(idx, d), 0);
+		assert_int_equal(wn_index_learn(idx, d), 0); /* counted once per id */
+		wn_doc_free(d);
+		free(text);
+	}
+	char *text = gen_page("Primed", 5);
+	wn_doc *d = process(f, idx, "primed", "article", text);
+	assert_int_equal(count_reason(d, "chrome"), 4);
+	wn_doc_free(d);
+	wn_index_stats st;
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 1); /* samples are not articles */
+	assert_int_equal(wn_index_close(idx), 0);
+	free(text);
+
+	/* N is configurable */
+	idx = open_index(NULL, 2);
+	for (int page = 0; page < 2; page++) {
+		text = gen_page("Two", page);
+		d = process(f, idx, "two", page ? "b" : "a", text);
+		assert_int_equal(count_reason(d, "chrome"), page ? 4 : 0);
+		wn_doc_free(d);
+		free(text);
+	}
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+static void retention_expires(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0);
+	wn_doc *a = process(f, idx, "harbour-post", "bridge", story_original);
+	assert_int_equal(wn_index_expire(idx, (int64_t)time(NULL) + 10 * 86400), 0);
+	wn_index_stats st;
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 1); /* within 30 days */
+	assert_int_equal(wn_index_expire(idx, (int64_t)time(NULL) + 31 * 86400), 0);
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 0);
+	wn_doc *b = process(f, idx, "coast-ledger", "hinges", story_same_event);
+	assert_int_equal(repeats(b), 0);
+	wn_doc_free(a);
+	wn_doc_free(b);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+static void group_commit(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(f->path, 0);
+	assert_int_equal(wn_index_begin(idx), 0);
+	wn_doc *a = process(f, idx, "harbour-post", "bridge", story_original);
+	wn_doc *b = process(f, idx, "coast-ledger", "hinges", story_same_event);
+	assert_int_equal(repeats(b), 2); /* visible inside the batch */
+	assert_int_equal(wn_index_commit(idx), 0);
+	assert_int_equal(wn_index_begin(idx), 0);
+	wn_doc *c = process(f, idx, "hill-gazette", "hay", story_unrelated);
+	assert_int_equal(wn_index_close(idx), 0); /* commits the open batch */
+	idx = open_index(f->path, 0);
+	wn_index_stats st;
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 3);
+	assert_int_equal(wn_index_close(idx), 0);
+	wn_doc_free(a);
+	wn_doc_free(b);
+	wn_doc_free(c);
+}
+
+static void no_index_just_finishes(void **state)
+{
+	fixture *f = *state;
+	wn_doc *d = process(f, NULL, "harbour-post", "bridge", story_original);
+	assert_string_equal(d->title, "Marrowby footbridge opening pushed back to spring");
+	assert_int_equal(d->nquotes, 0);
+	wn_doc_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(quotes_across_outlets_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(rerun_is_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(schema_version_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(chrome_learned_per_outlet, setup, teardown),
+		cmocka_unit_test_setup_teardown(chrome_keeps_metadata, setup, teardown),
+		cmocka_unit_test_setup_teardown(chrome_learn_and_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(retention_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_index_just_finishes, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

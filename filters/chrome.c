@@ -1,0 +1,192 @@
+/* chrome.c — learned site chrome, the pure filter half (see chrome.h). */
+#include "filters/chrome.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <xxhash.h>
+
+/* The key of an all-ASCII line, without allocating: the common case. */
+static uint64_t ascii_key(const char *text, size_t len)
+{
+	char buf[512];
+	XXH3_state_t st;
+	XXH3_64bits_reset(&st);
+	size_t o = 0;
+	bool space = false, any = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (c == ' ' || c == '\t') {
+			space = any;
+			continue;
+		}
+		any = true;
+		if (o + 2 > sizeof buf) {
+			XXH3_64bits_update(&st, buf, o);
+			o = 0;
+		}
+		if (space) {
+			buf[o++] = ' ';
+			space = false;
+		}
+		buf[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (c >= '0' && c <= '9') ? '0' : c;
+	}
+	XXH3_64bits_update(&st, buf, o);
+	return XXH3_64bits_digest(&st);
+}
+
+int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
+{
+	bool ascii = true;
+	for (size_t i = 0; i < len && ascii; i++)
+		ascii = (unsigned char)text[i] < 0x80;
+	if (ascii) {
+		*key = ascii_key(text, len);
+		return 0;
+	}
+	char *k = wn_fold_key(text, len);
+	if (!k)
+		return -ENOMEM;
+	size_t n = 0;
+	for (; k[n]; n++)
+		if (k[n] >= '0' && k[n] <= '9')
+			k[n] = '0';
+	*key = XXH3_64bits(k, n); /* same as ascii_key for ASCII text */
+	free(k);
+	return 0;
+}
+
+typedef struct {
+	uint64_t key;
+	size_t line;
+} keyed_line;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const keyed_line *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
+{
+	*keys = NULL;
+	*line_of = NULL;
+	*nkeys = 0;
+	keyed_line *kl = malloc((doc->nlines ? doc->nlines : 1) * sizeof *kl);
+	if (!kl)
+		return -ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		const wn_line *l = &doc->lines[i];
+		if (l->blank)
+			continue;
+		if (wn_chrome_line_key(l->text, l->len, &kl[n].key) < 0) {
+			free(kl);
+			return -ENOMEM;
+		}
+		kl[n++].line = i;
+	}
+	qsort(kl, n, sizeof *kl, cmp_keyed);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || kl[u - 1].key != kl[i].key)
+			kl[u++] = kl[i];
+	if (u > 0) {
+		*keys = malloc(u * sizeof **keys);
+		*line_of = malloc(u * sizeof **line_of);
+		if (!*keys || !*line_of) {
+			free(*keys);
+			free(*line_of);
+			*keys = NULL;
+			*line_of = NULL;
+			free(kl);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < u; i++) {
+			(*keys)[i] = kl[i].key;
+			(*line_of)[i] = kl[i].line;
+		}
+	}
+	*nkeys = u;
+	free(kl);
+	return 0;
+}
+
+/* Bylines and date lines repeat from page to page (the same author, the
+ * same month once digits are folded) but carry the article's metadata:
+ * they are left for the metadata filter, which runs next. */
+static bool metadata_like(const char *t, size_t len)
+{
+	if (len > 120 || wn_count_words(t, len) > 12)
+		return false;
+	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
+	    t[3] >= 'A' && t[3] <= 'Z')
+		return true;
+	static const char *const months[] = {
+		"january", "february", "march", "april", "may", "june", "july", "august",
+		"september", "october", "november", "december", "jan", "feb", "mar", "apr",
+		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", NULL};
+	bool digit = false, month = false;
+	for (size_t i = 0; i < len;) {
+		if (t[i] >= '0' && t[i] <= '9')
+			digit = true;
+		size_t w = 0; /* a run of ASCII letters: is it a month's name? */
+		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z')
+			w++;
+		for (size_t m = 0; months[m] && !month && w; m++)
+			month = strlen(months[m]) == w && !strncasecmp(t + i, months[m], w);
+		i += w ? w : 1;
+	}
+	if (month && digit)
+		return true;
+	/* 2014-09-16 or 16/09/2014 */
+	for (size_t i = 0; i + 8 <= len; i++) {
+		const char *d = t + i;
+		bool iso = d[4] == '-' && d[7] == '-';
+		bool slash = d[1] == '/' || d[2] == '/';
+		if ((iso || slash) && d[0] >= '0' && d[0] <= '9')
+			for (size_t j = 0; j < 8 && (iso || slash); j++)
+				if (!((d[j] >= '0' && d[j] <= '9') || d[j] == '-' || d[j] == '/'))
+					iso = slash = false;
+		if (iso || slash)
+			return true;
+	}
+	return false;
+}
+
+static bool view_has(const wn_chrome_view *v, uint64_t key)
+{
+	size_t lo = 0, hi = v->nkeys;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->keys[mid] == key)
+			return true;
+		if (v->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+int wn_filter_chrome(wn_doc *doc, const wn_filter_ctx *ctx)
+{
+	const wn_chrome_view *v = ctx ? ctx->data : NULL;
+	if (!v || v->nkeys == 0)
+		return 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		wn_line *l = &doc->lines[i];
+		if (l->blank)
+			continue;
+		uint64_t key;
+		int rc = wn_chrome_line_key(l->text, l->len, &key);
+		if (rc == 0 && view_has(v, key) && !metadata_like(l->text, l->len))
+			rc = wn_doc_remove(doc, i, "chrome");
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
