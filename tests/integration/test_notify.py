@@ -87,12 +87,13 @@ class NotifyTest(TempDirTest):
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_socket, **env_extra)
         self.proc = subprocess.Popen(
             [WINNOWD, "--spool", self.path("spool"), "--out", self.path("out"),
-             "--state", self.path("state.db")],
+             "--state", self.path("state.db"), "--settle", "100ms"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self.proc
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
+    def stop(self, signal_it=True):
+        if signal_it:
+            self.proc.send_signal(signal.SIGTERM)
         _, err = self.proc.communicate(timeout=DEADLINE)
         return self.proc.returncode, err.decode(errors="replace")
 
@@ -119,9 +120,9 @@ class NotifyTest(TempDirTest):
         self.submit("notify-times", "first-story.txt",
                     "A Headline For The Notify Test\n\nThe council met on Monday to talk about the bridge.\n")
         self.wait_file(self.path("out", "notify-times", "first-story.txt"))
-        # STATUS carries the counters: one processed
-        self.listener.wait_for(lambda f: "STATUS" in f and "1 processed" in f["STATUS"],
-                               "STATUS with 1 processed")
+        # STATUS carries the live counters: one processed
+        self.listener.wait_for(lambda f: "processed=1 " in f.get("STATUS", ""),
+                               "STATUS with processed=1")
 
         # WATCHDOG=1 at half the interval: pings keep coming, never a full interval apart
         pings = [self.listener.wait_for(lambda f: f.get("WATCHDOG") == "1", "WATCHDOG=1")[0]
@@ -142,7 +143,7 @@ class NotifyTest(TempDirTest):
         proc.send_signal(signal.SIGTERM)
         stop = self.listener.wait_for(lambda f: f.get("STOPPING") == "1", "STOPPING=1")
         self.assertEqual(stop[1], proc.pid)
-        rc, err = self.stop()
+        rc, err = self.stop(signal_it=False)
         self.assertEqual(rc, 0, err)
         # every message came from winnowd itself
         self.assertEqual({m[1] for m in self.listener.messages}, {proc.pid})
@@ -170,7 +171,7 @@ class WithoutSystemd(TempDirTest):
         env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
         proc = subprocess.Popen(
             [WINNOWD, "--spool", self.path("spool"), "--out", self.path("out"),
-             "--state", self.path("state.db")],
+             "--state", self.path("state.db"), "--settle", "100ms"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             src = self.write("src/quiet.txt", "A Quiet Headline Here\n\nNothing to tell the manager today.\n")

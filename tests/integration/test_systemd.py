@@ -6,16 +6,19 @@ import configparser
 import os
 import re
 import shutil
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wn_testlib import TempDirTest, run  # noqa: E402
+from wn_testlib import WINNOW, TempDirTest, run  # noqa: E402
 
 SRC = os.environ.get("WN_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("WN_BUILD_ROOT")
 MESON = os.environ.get("MESON", "meson")
-DAEMON = os.environ.get("WINNOWD") or os.environ.get("WINNOW")
+WINNOWD = os.environ.get("WINNOWD")
+DAEMON = WINNOWD or os.environ.get("WINNOW")
 UNIT = os.path.join(SRC, "systemd", "winnowd.service")
 SYSUSERS = os.path.join(SRC, "systemd", "winnow.sysusers")
 TMPFILES = os.path.join(SRC, "systemd", "winnow.tmpfiles")
@@ -161,9 +164,8 @@ class PackagedPaths(unittest.TestCase):
         self.assertIn(conf["out"], made)
 
 
-class UsersAndFolders(TempDirTest):
-    """sysusers.d and tmpfiles.d applied to an empty root, then the folder
-    modes exercised by a producer, an outsider and the daemon's user."""
+class EmptyRoot:
+    """sysusers.d applied to an empty root folder, self.root."""
 
     def setUp(self):
         super().setUp()
@@ -176,6 +178,11 @@ class UsersAndFolders(TempDirTest):
         pw = {ln.split(":")[0]: ln.split(":") for ln in read(os.path.join(self.root, "etc/passwd")).splitlines()}
         gr = {ln.split(":")[0]: ln.split(":") for ln in read(os.path.join(self.root, "etc/group")).splitlines()}
         return pw, gr
+
+
+class UsersAndFolders(EmptyRoot, TempDirTest):
+    """sysusers.d and tmpfiles.d applied to an empty root, then the folder
+    modes exercised by a producer, an outsider and the daemon's user."""
 
     def test_static_user_and_group(self):
         pw, gr = self.ids()
@@ -244,6 +251,62 @@ class UsersAndFolders(TempDirTest):
                 if f.read() != "text":
                     raise OSError("wrong content")
         self.assertEqual(as_user(uid, [gid], claim), 0)
+
+
+class ServiceUsers(EmptyRoot, TempDirTest):
+    """The installed layout end to end, as the service runs it: winnowd as
+    user winnow with the unit's UMask, a producer in group winnow (with the
+    strictest umask) running `winnow submit`; the article must come out."""
+
+    def test_producer_submits_and_the_daemon_delivers(self):
+        if os.geteuid() != 0:
+            self.skipTest("acting as the users winnow and a producer needs root")
+        if not WINNOWD:
+            self.skipTest("winnowd is not built in this tree")
+        r = run([need("systemd-tmpfiles"), "--create", "--root", self.root, TMPFILES])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        os.chmod(self.tmp, 0o755)
+        pw, gr = self.ids()
+        uid, gid = int(pw["winnow"][2]), int(gr["winnow"][2])
+        spool = os.path.join(self.root, "var/spool/winnow")
+        out = os.path.join(self.root, "var/lib/winnow/out")
+        umask = int(unit_settings(UNIT)["UMask"][0], 8)
+        daemon = subprocess.Popen(
+            [WINNOWD, "--spool", spool, "--out", out, "--state",
+             os.path.join(self.root, "var/lib/winnow/winnow.db"), "--settle", "100ms"],
+            user=uid, group=gid, extra_groups=[], umask=umask,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            home = self.path("home")
+            os.makedirs(home, mode=0o755)
+            producer = 60201
+            src = self.write("home/gale-warning.txt",
+                             "Gale Warning For The Harbour\n\nBoats stayed in port on Sunday as the wind rose.\n",
+                             mode=0o600)
+            os.chown(src, producer, -1)
+            sub = subprocess.run(
+                [WINNOW, "submit", "--spool", spool, "--outlet", "coast-news", src],
+                user=producer, group=65534, extra_groups=[gid], umask=0o077,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+            self.assertEqual(sub.returncode, 0, sub.stderr)
+            want = os.path.join(out, "coast-news", "gale-warning.txt")
+            end = time.monotonic() + 30
+            while not os.path.exists(want):
+                self.assertIsNone(daemon.poll(), "winnowd exited")
+                failed = [os.path.join(d, n) for d, _, ns in os.walk(os.path.join(spool, "failed")) for n in ns]
+                self.assertEqual(failed, [], [read(f) for f in failed if f.endswith(".reason")])
+                if time.monotonic() > end:
+                    daemon.terminate()
+                    self.fail("no output: " + daemon.communicate(timeout=30)[1].decode(errors="replace"))
+                time.sleep(0.05)  # polling for a file, with a deadline
+            self.assertIn("Boats stayed in port", read(want))
+            # a consumer in group winnow can read the output
+            self.assertEqual(os.stat(want).st_gid, gid)
+            self.assertTrue(os.stat(want).st_mode & 0o040)
+        finally:
+            daemon.terminate()
+            _, err = daemon.communicate(timeout=30)
+        self.assertEqual(daemon.returncode, 0, err)
 
 
 class Install(TempDirTest):
