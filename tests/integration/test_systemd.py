@@ -55,8 +55,12 @@ def unit_settings(path):
 
 def conf_settings(path):
     """The packaged config as a flat {key: value} (sections, if any, ignored)."""
+    return conf_settings_text(read(path))
+
+
+def conf_settings_text(text):
     cp = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=None)
-    cp.read_string("[__top__]\n" + read(path))
+    cp.read_string("[__top__]\n" + text)
     flat = {}
     for s in cp.sections():
         flat.update(cp[s])
@@ -148,6 +152,24 @@ class PackagedPaths(unittest.TestCase):
         self.assertTrue(conf["rules"].startswith("/etc/winnow") or conf["rules"].startswith("/usr/share"))
         # the sandbox does not make the readable config writable
         self.assertFalse(under("/etc/winnow", writable))
+
+    def test_winnowd_accepts_the_packaged_config(self):
+        # every key known to the daemon, every value valid, the local rules
+        # template a valid rule folder (pointed at its source here)
+        if not WINNOWD:
+            self.skipTest("winnowd is not built in this tree")
+        text = read(CONF).replace("/etc/winnow/rules", os.path.join(SRC, "etc", "rules"))
+        conf = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"wn-conf-{os.getpid()}.conf")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text)
+        try:
+            r = run([WINNOWD, "--config", conf, "--check-config"])
+        finally:
+            os.unlink(conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        printed = conf_settings_text(r.stdout.decode())
+        self.assertEqual(printed["spool"], "/var/spool/winnow")
+        self.assertEqual(printed["state"], "/var/lib/winnow/winnow.db")
 
     def test_tmpfiles_creates_the_configured_spool(self):
         conf = conf_settings(CONF)
