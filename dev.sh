@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dev.sh — set up a Debian 12 machine for winnow, build it, run it or test it.
 #
-#   ./dev.sh run    install what is missing, build, run the main job on ./spool -> ./out
+#   ./dev.sh run    install what is missing, build, submit the examples into ./spool and
+#                   run winnowd in the foreground on ./spool -> ./out (Ctrl-C stops it)
 #   ./dev.sh test   install what is missing, build with -Werror, run the whole suite,
 #                   then again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   ./dev.sh setup  only install and build
@@ -44,10 +45,16 @@ case "${1:-run}" in
   run)
     install_missing
     build build
-    mkdir -p out
-    # The bundled example articles, one folder per outlet, cleaned into ./out.
-    ./build/cli/winnow clean -o out examples/*/*.txt
-    echo "dev.sh: cleaned $(ls examples/*/*.txt | wc -l) example articles into ./out" >&2
+    # The bundled example articles, one folder per outlet, dropped into the
+    # spool the way any producer would; winnowd cleans them into ./out at
+    # once and keeps watching ./spool/incoming/<outlet>/ for more.
+    for dir in examples/*/; do
+      ./build/cli/winnow submit --spool spool --outlet "$(basename "$dir")" "$dir"*.txt ||
+        echo "dev.sh: some examples were not submitted (see above); going on" >&2
+    done
+    echo "dev.sh: submitted $(ls examples/*/*.txt | wc -l) example articles to ./spool;" \
+         "winnowd cleans them into ./out and keeps watching (Ctrl-C stops it)" >&2
+    exec ./build/daemon/winnowd --spool spool --out out
     ;;
   test)
     install_missing
@@ -58,7 +65,7 @@ case "${1:-run}" in
       meson test -C build-asan --print-errorlogs
     ;;
   *)
-    sed -n '2,8p' "$0" >&2
+    sed -n '2,9p' "$0" >&2
     exit 2
     ;;
 esac

@@ -1,5 +1,6 @@
 /* cmd_clean.c — `winnow clean`: the cleaning chain as a pipeline filter. */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -22,7 +23,7 @@ static void clean_usage(FILE *f)
 	fprintf(f,
 		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [--state FILE]\n"
 		"                    [--keep-duplicates] [--chrome-min-docs N] [--retention-days N]\n"
-		"                    [FILE...]\n"
+		"                    [--rules DIR] [--no-default-rules] [--no-heuristics] [FILE...]\n"
 		"\n"
 		"Clean scraped article files. With no FILE, read stdin and write the cleaned\n"
 		"body to stdout. With -o, write DIR/<outlet>/<stem>.json and .txt per file\n"
@@ -39,14 +40,19 @@ static void clean_usage(FILE *f)
 		"      --keep-duplicates  write the .txt of a duplicate article too\n"
 		"      --chrome-min-docs N  a line in N pages of one outlet is chrome (default 3)\n"
 		"      --retention-days N   forget articles and counts after N days (default 30)\n"
+		"      --rules DIR    add the rule files DIR/*.rules to the built-in rules\n"
+		"      --no-default-rules  leave the built-in rules out (only --rules)\n"
+		"      --no-heuristics     skip the text heuristics (rules and learned\n"
+		"                          chrome only, e.g. for text extracted already)\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"Exit status: 0 all inputs cleaned, 1 some input failed (one line on\n"
-		"stderr names it; the others are still processed), 2 usage error.\n");
+		"stderr names it; the others are still processed), 2 usage error or\n"
+		"invalid rule files. WN_NO_JIT=1 in the environment matches rules\n"
+		"without PCRE2's JIT compiler.\n");
 }
 
-/* Outlet of a file: the name of the folder it sits in. */
-static char *outlet_of(const char *path)
+char *wn_outlet_of_path(const char *path)
 {
 	char *copy = strdup(path);
 	if (!copy)
@@ -70,6 +76,9 @@ struct clean_opts {
 	const char *outdir;
 	const char *outlet;
 	size_t max_bytes;
+	const char *rules_dir;
+	bool no_default_rules;
+	bool no_heuristics;
 	bool keep_duplicates;
 	wn_index_config index;
 };
@@ -120,6 +129,9 @@ int wn_cmd_clean(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"outlet", required_argument, NULL, 'O'},
 		{"max-bytes", required_argument, NULL, 'm'},
+		{"rules", required_argument, NULL, 'L'},
+		{"no-default-rules", no_argument, NULL, 'R'},
+		{"no-heuristics", no_argument, NULL, 'H'},
 		{"state", required_argument, NULL, 's'},
 		{"keep-duplicates", no_argument, NULL, 'k'},
 		{"chrome-min-docs", required_argument, NULL, 'n'},
@@ -144,6 +156,9 @@ int wn_cmd_clean(int argc, char **argv)
 			o.max_bytes = (size_t)v;
 			break;
 		}
+		case 'L': o.rules_dir = optarg; break;
+		case 'R': o.no_default_rules = true; break;
+		case 'H': o.no_heuristics = true; break;
 		case 's': o.index.path = optarg; break;
 		case 'k': o.keep_duplicates = true; break;
 		case 'n':
@@ -166,13 +181,15 @@ int wn_cmd_clean(int argc, char **argv)
 			o.outlet);
 		return 2;
 	}
-	wn_cleaner_config cfg = {.max_bytes = o.max_bytes};
+	wn_cleaner_config cfg = {.max_bytes = o.max_bytes, .rules_dir = o.rules_dir,
+				 .no_default_rules = o.no_default_rules, .no_heuristics = o.no_heuristics,
+				 .no_jit = wn_cli_no_jit()};
 	wn_cleaner *cl;
 	char err[512] = "";
 	int rc = wn_cleaner_new(&cfg, &cl, err, sizeof err);
 	if (rc < 0) {
 		fprintf(stderr, "winnow clean: %s\n", err[0] ? err : wn_strerror(rc));
-		return 1;
+		return rc == -EINVAL ? 2 : 1;
 	}
 	wn_index *idx;
 	rc = wn_index_open(&o.index, &idx, err, sizeof err);
@@ -204,7 +221,7 @@ int wn_cmd_clean(int argc, char **argv)
 		const char *path = argv[i];
 		char *buf = NULL;
 		size_t len;
-		char *outlet = o.outlet ? strdup(o.outlet) : outlet_of(path);
+		char *outlet = o.outlet ? strdup(o.outlet) : wn_outlet_of_path(path);
 		rc = outlet ? wn_read_file(path, o.max_bytes, &buf, &len) : -ENOMEM;
 		if (rc == 0)
 			rc = clean_one(cl, idx, &o, path, buf, len, outlet);

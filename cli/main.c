@@ -12,9 +12,12 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"clean", wn_cmd_clean, "clean article files (or stdin) into cleaned text and JSON"},
+	{"explain", wn_cmd_explain, "show every line of an article as kept or removed, and why"},
+	{"rules", wn_cmd_rules, "check rule files ('rules check [DIR]'), list or benchmark rules"},
 	{"learn", wn_cmd_learn, "learn an outlet's site chrome from sample pages"},
 	{"quotes", wn_cmd_quotes, "list quotes repeated across articles and outlets"},
 	{"stats", wn_cmd_stats, "what the state store holds"},
+	{"submit", wn_cmd_submit, "drop article files into a winnowd spool (tmp + rename)"},
 };
 
 static void usage(FILE *f)

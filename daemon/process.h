@@ -1,0 +1,86 @@
+/* process.h — winnowd's processing pipeline, one article at a time:
+ *
+ *   claim     loop thread: rename incoming/<outlet>/<name> into work/
+ *   prepare   thread pool, at most `workers` at once: read (O_NOFOLLOW,
+ *             bounded), decode, wn_cleaner_prepare
+ *   index     loop thread, strictly in claim order: wn_pipeline_index
+ *             (learned chrome, dedup; the state store's one writer)
+ *   deliver   thread pool, one at a time in claim order: outputs (staging +
+ *             rename, fsynced when durable), then the events.jsonl line,
+ *             then the original to done/ — or, for a failure at any stage,
+ *             the original and a reason file to failed/
+ *
+ * Every claimed file leaves work/ only through deliver; after a crash the
+ * daemon calls wn_proc_recover() and the same steps run again, producing
+ * the same names and content (see events.h for the log line).
+ *
+ * A full disk (ENOSPC, EDQUOT) or another storage error while claiming,
+ * indexing or delivering pauses intake; the step is retried on a timer
+ * with backoff (1 s doubling to 60 s) and intake resumes when it succeeds.
+ * Nothing is dropped meanwhile.
+ */
+#ifndef WN_DAEMON_PROCESS_H
+#define WN_DAEMON_PROCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "daemon/events.h"
+#include "lib/pipeline.h"
+#include "spool/spool.h"
+
+typedef struct wn_proc wn_proc;
+
+typedef struct wn_proc_counters {
+	uint64_t processed;  /* delivered (outputs written, original in done/) */
+	uint64_t duplicates; /* of those, found to duplicate an earlier article */
+	uint64_t failed;     /* quarantined in failed/ */
+	uint64_t recovered;  /* taken up again from work/ at start */
+} wn_proc_counters;
+
+typedef struct wn_proc_opts {
+	const char *outdir;
+	unsigned workers;     /* prepares in flight at once */
+	bool durable;         /* fsync outputs, events and moves */
+	bool keep_duplicates; /* write the .txt of duplicates too */
+} wn_proc_opts;
+
+typedef struct wn_proc_cbs {
+	void (*room)(void *ud);            /* a slot freed: claim more */
+	void (*paused)(void *ud, bool on); /* intake paused by a storage error / resumed */
+	void (*drained)(void *ud);         /* after wn_proc_stop: nothing runs any more */
+} wn_proc_cbs;
+
+/* cleaner: the first cleaner, owned from now on. */
+int wn_proc_new(uv_loop_t *loop, wn_spool *sp, wn_events *ev, wn_cleaner *cleaner,
+		const wn_proc_opts *o, const wn_proc_cbs *cbs, void *ud, wn_proc **out);
+/* Only once drained (or never started). */
+void wn_proc_free(wn_proc *p);
+
+/* Swap in a new cleaner (owned from now on); articles already in flight
+ * finish with the one they started with. */
+void wn_proc_set_cleaner(wn_proc *p, wn_cleaner *c);
+void wn_proc_set_index(wn_proc *p, struct wn_index *idx);
+void wn_proc_set_options(wn_proc *p, bool durable, bool keep_duplicates);
+
+/* Queue the files left in work/ by an earlier run. Returns how many, or -errno. */
+int wn_proc_recover(wn_proc *p);
+
+/* True when wn_proc_take may claim one more file now. */
+bool wn_proc_has_room(const wn_proc *p);
+/* Claim incoming/<outlet>/<name> and start processing it. Returns 0,
+ * -ENOENT (vanished: nothing to do), or another -errno: the file is still
+ * in incoming/ (on ENOSPC/EDQUOT intake is paused and retried). A name the
+ * spool cannot take is quarantined from incoming/ directly (returns 0). */
+int wn_proc_take(wn_proc *p, const char *outlet, const char *name);
+
+/* Stop: no more claims; articles being prepared finish and are delivered,
+ * the rest stay in work/ for the next start. Calls cbs->drained once idle. */
+void wn_proc_stop(wn_proc *p);
+
+size_t wn_proc_in_flight(const wn_proc *p);
+bool wn_proc_paused(const wn_proc *p);
+const wn_proc_counters *wn_proc_get_counters(const wn_proc *p);
+
+#endif

@@ -1,0 +1,701 @@
+/* heuristics.c — paragraph classes, article segment, context (see heuristics.h). */
+#include "filters/heuristics.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+/* ---- features ------------------------------------------------------------ */
+
+/* English stopwords. Contractions are split by the word
+ * rule ("don't" -> "don", "t"), so their first halves are listed. */
+static const char *const stopwords[] = {
+	"a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+	"are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+	"but", "by", "can", "cannot", "could", "couldn", "did", "didn", "do", "does", "doesn", "doing",
+	"don", "down", "during", "each", "even", "ever", "every", "few", "for", "from", "further", "had",
+	"hadn", "has", "hasn", "have", "haven", "having", "he", "her", "here", "hers", "herself", "him",
+	"himself", "his", "how", "however", "i", "if", "in", "into", "is", "isn", "it", "its", "itself",
+	"just", "least", "less", "let", "like", "ll", "many", "may", "me", "might", "more", "most",
+	"much", "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "one",
+	"only", "or", "other", "others", "ought", "our", "ours", "ourselves", "out", "over", "own", "per",
+	"perhaps", "rather", "re", "said", "same", "say", "says", "shall", "she", "should", "shouldn",
+	"since", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves",
+	"then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too",
+	"toward", "towards", "under", "until", "up", "upon", "us", "very", "via", "was", "wasn", "we",
+	"well", "were", "weren", "what", "whatever", "when", "whenever", "where", "whereas", "whether",
+	"which", "while", "who", "whoever", "whom", "whose", "why", "will", "with", "within", "without",
+	"won", "would", "wouldn", "yet", "you", "your", "yours", "yourself", "yourselves",
+};
+
+/* Open-addressing table over the list, built once: the lookup is on every word. */
+#define STOP_SLOTS 1024
+static const char *stop_table[STOP_SLOTS];
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static uint32_t word_hash(const char *w, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h;
+}
+
+static void build_stop_table(void)
+{
+	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+		uint32_t h = word_hash(stopwords[i], strlen(stopwords[i]));
+		while (stop_table[h % STOP_SLOTS])
+			h++;
+		stop_table[h % STOP_SLOTS] = stopwords[i];
+	}
+}
+
+bool wn_english_stopword(const char *word, size_t len)
+{
+	char low[16];
+	if (len == 0 || len >= sizeof low)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)word[i];
+		if (c >= 0x80)
+			return false;
+		low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	pthread_once(&stop_once, build_stop_table);
+	for (uint32_t h = word_hash(low, len);; h++) {
+		const char *s = stop_table[h % STOP_SLOTS];
+		if (!s)
+			return false;
+		if (!strncmp(s, low, len) && s[len] == '\0')
+			return true;
+	}
+}
+
+static bool is_cjk(int32_t cp)
+{
+	return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+	       (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
+static bool is_word_cp(int32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+	utf8proc_category_t c = utf8proc_category(cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	       (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
+	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+}
+
+static bool is_letter(int32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool is_upper(int32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+}
+
+/* Characters that close a sentence, and those that may follow it. */
+static bool is_terminal(int32_t cp)
+{
+	return cp == '.' || cp == '!' || cp == '?' || cp == ';' || cp == ':' || cp == 0x2026 || cp == 0x3002 ||
+	       cp == 0xFF01 || cp == 0xFF1F || cp == 0x061F || cp == 0x0964;
+}
+
+static bool is_closing(int32_t cp)
+{
+	return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == '*' || cp == 0x201D || cp == 0x2019 ||
+	       cp == 0x00BB || cp == 0x300D || cp == 0x300F || cp == 0xFF09 || cp == 0x201C;
+}
+
+/* Emoji and other pictographs after a sentence end ("today! :)" as a
+ * smiley), with their joiners and variation selectors: skipped like closing
+ * quotes when looking for the end of a sentence. */
+static bool is_trailing_symbol(int32_t cp)
+{
+	if (cp < 0x80)
+		return false;
+	if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F))
+		return true;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_SO || c == UTF8PROC_CATEGORY_SK;
+}
+
+static bool is_separator(int32_t cp)
+{
+	return cp == '|' || cp == 0x00BB || cp == 0x2022 || cp == 0x00B7 || cp == 0x203A || cp == 0x25CF;
+}
+
+static size_t url_len_at(const char *s, size_t i, size_t n)
+{
+	if ((s[i] != 'h' && s[i] != 'w') || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' && s[i - 1] != '['))
+		return 0;
+	if (!((n - i >= 7 && !strncmp(s + i, "http://", 7)) || (n - i >= 8 && !strncmp(s + i, "https://", 8)) ||
+	      (n - i >= 4 && !strncmp(s + i, "www.", 4))))
+		return 0;
+	size_t j = i;
+	while (j < n && s[j] != ' ')
+		j++;
+	return j - i;
+}
+
+static bool list_marker(const char *s, size_t n)
+{
+	if (n >= 2 && strchr("*+o#@-", s[0]) && s[1] == ' ')
+		return true;
+	if (n >= 4 && !strncmp(s, "\xE2\x80\xA2", 3) && s[3] == ' ') /* • */
+		return true;
+	size_t d = 0;
+	while (d < n && d < 3 && s[d] >= '0' && s[d] <= '9')
+		d++;
+	return d > 0 && d + 1 < n && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
+}
+
+void wn_text_features_add(wn_text_features *f, const char *text, size_t len, bool first)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
+	size_t wstart = 0;
+	bool in_word = false, seen_letter = false;
+	int32_t wfirst = 0, last = 0, last_open = 0;
+	uint32_t digits = 0;
+	if (first) {
+		f->bullet = list_marker(text, len);
+		f->starts_upper = false;
+	}
+	for (size_t i = 0; i <= len;) {
+		int32_t cp = 0;
+		utf8proc_ssize_t k = 1;
+		if (i < len) {
+			size_t u = url_len_at(text, i, len);
+			if (u) { /* a URL is one word, never prose */
+				f->url_chars += (uint32_t)u;
+				f->chars += (uint32_t)u;
+				f->words++;
+				in_word = false;
+				i += u;
+				continue;
+			}
+			if (s[i] < 0x80)
+				cp = s[i]; /* ASCII: the common case */
+			else
+				k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+			if (k <= 0) {
+				cp = 0xFFFD;
+				k = 1;
+			}
+		}
+		bool cjk = i < len && is_cjk(cp);
+		bool w = i < len && !cjk && is_word_cp(cp);
+		if (in_word && !w) { /* a word ended */
+			f->words++;
+			size_t wl = i - wstart;
+			if (wn_english_stopword(text + wstart, wl))
+				f->stopwords++;
+			else if (is_letter(wfirst)) {
+				f->content_words++;
+				f->capitalised += is_upper(wfirst);
+			}
+			in_word = false;
+		}
+		if (i == len)
+			break;
+		if (cp >= '0' && cp <= '9') {
+			digits++;
+		} else {
+			if (digits == 4) {
+				const char *y = text + i - 4;
+				f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
+			}
+			digits = 0;
+		}
+		if (cjk) {
+			f->words++;
+			f->chars += 3;
+			f->content_words++;
+		} else {
+			f->chars++;
+			if (w && !in_word) {
+				in_word = true;
+				wstart = i;
+				wfirst = cp;
+			}
+		}
+		if (first && !seen_letter && (cjk || is_letter(cp))) {
+			seen_letter = true;
+			f->starts_upper = cjk || is_upper(cp) || !utf8proc_isupper(utf8proc_toupper(cp));
+		}
+		if (is_separator(cp))
+			f->separators++;
+		else if (cp == '/' && i > 0 && text[i - 1] == ' ' && i + 1 < len && text[i + 1] == ' ')
+			f->separators++;
+		if (cp != ' ') {
+			last = cp;
+			if (!is_closing(cp) && !is_trailing_symbol(cp))
+				last_open = cp;
+		}
+		i += (size_t)k;
+	}
+	if (digits == 4 && len >= 4) {
+		const char *y = text + len - 4;
+		f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
+	}
+	if (len) {
+		f->terminal = is_terminal(last_open);
+		f->colon = last == ':';
+	}
+}
+
+/* ---- classes ------------------------------------------------------------- */
+
+enum cls { CLS_BAD, CLS_SHORT, CLS_NEAR, CLS_GOOD };
+
+/* Tuned on text-browser dumps of news pages; see README "Heuristics". */
+#define LENGTH_LOW 40          /* chars: below, too short to judge alone */
+#define LENGTH_HIGH 100        /* chars: above, long enough to be GOOD */
+#define STOPWORDS_HIGH 0.25    /* stopword density of prose */
+#define STOPWORDS_LOW 0.20     /* below: not prose */
+#define ENGLISH_MEAN 0.20      /* English text: mean stopword density of paragraphs of 10+ words */
+#define TITLE_CASE_MAX 0.6     /* without stopwords: share of capitalised words in prose */
+#define SEGMENT_GAP 6.0        /* non-GOOD paragraphs (NEAR count half) that end a segment */
+#define MERGE_GAP 15.0         /* a dense neighbouring segment joins across this much */
+#define MERGE_DENSITY 0.5
+#define MERGE_MIN_GOOD 2
+#define WEIGHT_CAP 400         /* chars a single paragraph adds to its segment */
+#define MENU_RUN 3             /* short list items in a row that make a menu */
+#define HEAD_WINDOW 15         /* paragraphs before the article searched for the title */
+
+typedef struct {
+	wn_text_features f;
+	uint32_t block;
+	uint8_t cls;
+	const char *reason; /* for CLS_BAD */
+	bool gone;          /* every line already removed by an earlier filter */
+	bool adj_next;      /* the next paragraph follows with no blank line between */
+	bool keep;          /* decided: stays */
+	bool protect;       /* left for the metadata filter */
+} unit;
+
+static void classify(unit *u, bool english)
+{
+	const wn_text_features *f = &u->f;
+	u->reason = NULL;
+	if (f->words == 0) {
+		u->cls = CLS_BAD, u->reason = "heuristic:no-letters";
+		return;
+	}
+	if (f->url_chars && (f->url_chars * 2 > f->chars || f->words <= 12)) {
+		u->cls = CLS_BAD, u->reason = "heuristic:link";
+		return;
+	}
+	if (f->separators >= 2 && f->words < 8 * f->separators) {
+		u->cls = CLS_BAD, u->reason = "heuristic:separators";
+		return;
+	}
+	if (f->chars < LENGTH_LOW) {
+		u->cls = CLS_SHORT;
+		return;
+	}
+	if (english) {
+		double sd = (double)f->stopwords / f->words;
+		if (sd >= STOPWORDS_HIGH && (f->terminal || f->chars >= 300))
+			u->cls = f->chars > LENGTH_HIGH ? CLS_GOOD : CLS_NEAR;
+		else if (sd >= STOPWORDS_LOW)
+			u->cls = CLS_NEAR;
+		else
+			u->cls = CLS_BAD, u->reason = "heuristic:few-stopwords";
+		return;
+	}
+	double tc = f->content_words ? (double)f->capitalised / f->content_words : 0;
+	if (f->terminal && tc < TITLE_CASE_MAX)
+		u->cls = f->chars > LENGTH_HIGH ? CLS_GOOD : CLS_NEAR;
+	else if (tc < TITLE_CASE_MAX && f->chars > LENGTH_HIGH)
+		u->cls = CLS_NEAR; /* long and sentence-cased: prose-like without its full stop */
+	else
+		u->cls = CLS_BAD, u->reason = f->terminal ? "heuristic:title-case" : "heuristic:no-punctuation";
+}
+
+/* "X X": a text browser prints an image's alt text and its title together. */
+static bool doubled(const wn_doc *doc, const unit *u)
+{
+	const wn_block *b = &doc->blocks[u->block];
+	if (b->count != 1)
+		return false;
+	const wn_line *l = &doc->lines[b->first];
+	size_t h = l->len / 2;
+	return l->len >= 9 && l->len % 2 == 1 && l->text[h] == ' ' && !memcmp(l->text, l->text + h + 1, h);
+}
+
+/* ---- segments ------------------------------------------------------------ */
+
+typedef struct {
+	size_t first, last; /* unit indexes of the first and last GOOD paragraph */
+	double weight;      /* chars of GOOD paragraphs (each capped) */
+	double gap_before;  /* cost of the gap that separated it from the previous one */
+	size_t good, units;
+	size_t near_after, near; /* NEAR paragraphs inside */
+} segment;
+
+static double gap_cost(const unit *u)
+{
+	return u->cls == CLS_NEAR ? 0.5 : 1.0;
+}
+
+/* Segments seeded by `seed` class (GOOD, or NEAR when there is no GOOD). */
+static size_t find_segments(const unit *us, size_t n, uint8_t seed, segment *segs)
+{
+	size_t nsegs = 0;
+	double cost = 0;
+	for (size_t i = 0; i < n; i++) {
+		const unit *u = &us[i];
+		if (u->cls >= seed) {
+			if (nsegs == 0 || cost > SEGMENT_GAP) {
+				segs[nsegs++] = (segment){.first = i, .last = i, .gap_before = cost};
+				if (nsegs > 1)
+					segs[nsegs - 2].near_after = 0;
+			}
+			segment *s = &segs[nsegs - 1];
+			s->near += s->near_after;
+			s->near_after = 0;
+			s->last = i;
+			s->weight += u->f.chars < WEIGHT_CAP ? u->f.chars : WEIGHT_CAP;
+			s->good++;
+			cost = 0;
+		} else {
+			if (nsegs && u->cls == CLS_NEAR)
+				segs[nsegs - 1].near_after++;
+			cost += gap_cost(u);
+		}
+	}
+	for (size_t s = 0; s < nsegs; s++)
+		segs[s].units = segs[s].last - segs[s].first + 1;
+	return nsegs;
+}
+
+static double density(const segment *s)
+{
+	return ((double)s->good + 0.5 * (double)s->near) / (double)s->units; /* NEAR counts half */
+}
+
+static bool joins(const segment *s, double gap)
+{
+	return gap <= MERGE_GAP && density(s) >= MERGE_DENSITY && s->good >= MERGE_MIN_GOOD;
+}
+
+/* ---- decisions ----------------------------------------------------------- */
+
+static bool sentence_like(const unit *u, bool english)
+{
+	const wn_text_features *f = &u->f;
+	if (u->gone || u->cls == CLS_BAD || !f->terminal || f->colon || f->words < 4 || !f->starts_upper)
+		return false;
+	if (english)
+		return (double)f->stopwords / f->words >= 0.15;
+	return f->content_words == 0 || (double)f->capitalised / f->content_words < TITLE_CASE_MAX;
+}
+
+/* BAD only for what it is made of (a link, a separator bar, no words),
+ * not for how it reads. */
+static bool strong_bad(const unit *u)
+{
+	return u->gone || (u->cls == CLS_BAD && u->reason &&
+			   (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:separators") ||
+			    !strcmp(u->reason, "heuristic:no-letters") || !strcmp(u->reason, "heuristic:doubled-text") ||
+			    !strcmp(u->reason, "heuristic:repeated-caption")));
+}
+
+/* A heading-shaped paragraph (a few words, no sentence end, no list
+ * marker) with prose before it and a GOOD paragraph right after it: inside
+ * the article that is a subheading, whatever its words (jusText: a short
+ * paragraph between good ones is good). Teasers inside an article come in
+ * runs, next to other teasers, and fail the test. */
+static bool subheading(const wn_doc *doc, const unit *us, size_t n, size_t i)
+{
+	const wn_text_features *f = &us[i].f;
+	if (f->bullet || (f->terminal && !f->colon) || f->words > 15)
+		return false;
+	const wn_line *l = &doc->lines[doc->blocks[us[i].block].first];
+	if (!memchr(l->text, ' ', l->len)) /* one token: a file name, a slug */
+		return false;
+	size_t p = i, q = i + 1;
+	while (p > 0 && us[p - 1].gone)
+		p--;
+	while (q < n && us[q].gone)
+		q++;
+	return p > 0 && q < n && us[p - 1].cls >= CLS_NEAR && us[q].cls == CLS_GOOD;
+}
+
+/* A link or a line without words between paragraphs. */
+static bool stray(const unit *u)
+{
+	return !u->gone && u->cls == CLS_BAD &&
+	       (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:no-letters"));
+}
+
+/* A title: a few words, no sentence end but ? or !. */
+static bool heading_like(const wn_doc *doc, const unit *u)
+{
+	const wn_text_features *f = &u->f;
+	if (strong_bad(u) || f->bullet || f->words < 4 || f->words > 25)
+		return false;
+	if ((f->words - f->stopwords - f->content_words) * 2 > f->words) /* mostly numbers: a table row */
+		return false;
+	const wn_block *b = &doc->blocks[u->block];
+	const wn_line *l = &doc->lines[b->first + b->count - 1];
+	char last = l->len ? l->text[l->len - 1] : 0;
+	return last != '.' && last != ',' && last != ';' && last != ':';
+}
+
+/* A byline ("By ...") or a short line with a year: for the metadata filter. */
+static bool meta_like(const wn_doc *doc, const unit *u)
+{
+	if (u->gone || (strong_bad(u) && strcmp(u->reason, "heuristic:separators")) || u->f.bullet ||
+	    u->f.words > 14)
+		return false;
+	const wn_line *l = &doc->lines[doc->blocks[u->block].first];
+	return u->f.has_year || (l->len > 3 && !strncasecmp(l->text, "by ", 3));
+}
+
+/* Keep the list that follows the paragraph at `at` (ending in ':'): the
+ * lines that follow it directly, or a run of list items. Returns the last
+ * unit kept. */
+static size_t keep_list(unit *us, size_t n, size_t at)
+{
+	size_t i = at;
+	if (us[at].adj_next) {
+		while (i + 1 < n && us[i].adj_next && !strong_bad(&us[i + 1]))
+			us[++i].keep = true;
+	} else {
+		while (i + 1 < n && us[i + 1].f.bullet && !strong_bad(&us[i + 1]))
+			us[++i].keep = true;
+	}
+	return i;
+}
+
+/* Single-line paragraphs with the same text, case aside. */
+static bool same_text(const wn_doc *doc, const unit *a, const unit *b)
+{
+	const wn_block *x = &doc->blocks[a->block], *y = &doc->blocks[b->block];
+	if (x->count != 1 || y->count != 1)
+		return false;
+	const wn_line *l = &doc->lines[x->first], *m = &doc->lines[y->first];
+	return l->len == m->len && !strncasecmp(l->text, m->text, l->len);
+}
+
+/* Image captions that repeat the title and run on into the caption
+ * ("<title> A view of ...", "<title> 2"): a text browser's alt text. */
+static void drop_title_prefixed(const wn_doc *doc, unit *us, size_t n, const unit *title)
+{
+	const wn_block *tb = &doc->blocks[title->block];
+	if (tb->count != 1 || title->f.words < 4)
+		return;
+	const wn_line *t = &doc->lines[tb->first];
+	for (size_t i = 0; i < n; i++) {
+		unit *u = &us[i];
+		const wn_block *b = &doc->blocks[u->block];
+		if (u == title || u->gone || b->count != 1)
+			continue;
+		const wn_line *l = &doc->lines[b->first];
+		const char *x = l->text;
+		size_t len = l->len;
+		if (u->f.bullet && len > 2 && x[1] == ' ') /* "* <title> ..." */
+			x += 2, len -= 2;
+		if (len > t->len + 2 && x[t->len] == ' ' && !strncasecmp(x, t->text, t->len)) {
+			unsigned char c = (unsigned char)x[t->len + 1];
+			if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+				u->cls = CLS_BAD;
+				u->reason = "heuristic:title-caption";
+				u->keep = false;
+			}
+		}
+	}
+}
+
+static int remove_unit(wn_doc *doc, const unit *u, const char *reason)
+{
+	const wn_block *b = &doc->blocks[u->block];
+	int rc = 0;
+	for (uint32_t j = 0; j < b->count && rc == 0; j++)
+		if (wn_line_kept(&doc->lines[b->first + j]))
+			rc = wn_doc_remove(doc, b->first + j, reason);
+	return rc;
+}
+
+int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
+{
+	(void)ctx;
+	size_t n = doc->nblocks;
+	if (n == 0)
+		return 0;
+	unit *us = calloc(n, sizeof *us);
+	segment *segs = calloc(n, sizeof *segs);
+	if (!us || !segs) {
+		free(us);
+		free(segs);
+		return -ENOMEM;
+	}
+	/* Features; the language decision. */
+	size_t long_units = 0;
+	double density_sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		unit *u = &us[i];
+		const wn_block *b = &doc->blocks[i];
+		u->block = (uint32_t)i;
+		u->gone = true;
+		for (uint32_t j = 0; j < b->count; j++) {
+			const wn_line *l = &doc->lines[b->first + j];
+			if (!wn_line_kept(l))
+				continue;
+			wn_text_features_add(&u->f, l->text, l->len, u->gone);
+			u->gone = false;
+		}
+		if (i + 1 < n)
+			u->adj_next = doc->blocks[i + 1].first == b->first + b->count;
+		if (!u->gone && u->f.words >= 10) {
+			long_units++;
+			density_sum += (double)u->f.stopwords / u->f.words;
+		}
+	}
+	bool english = long_units && density_sum / (double)long_units >= ENGLISH_MEAN;
+	for (size_t i = 0; i < n; i++) {
+		if (us[i].gone)
+			us[i].cls = CLS_BAD, us[i].reason = NULL;
+		else if (doubled(doc, &us[i]))
+			us[i].cls = CLS_BAD, us[i].reason = "heuristic:doubled-text";
+		else
+			classify(&us[i], english);
+	}
+	/* A caption printed twice in a row. */
+	for (size_t i = 0; i + 1 < n; i++) {
+		unit *a = &us[i], *b = &us[i + 1];
+		bool caption = a->f.terminal ? a->f.words >= 5 : a->f.words >= 15; /* titles are shorter */
+		if (!a->gone && !b->gone && caption && same_text(doc, a, b)) {
+			a->cls = b->cls = CLS_BAD;
+			a->reason = b->reason = "heuristic:repeated-caption";
+		}
+	}
+	/* The article: the heaviest segment, joined with dense neighbours. */
+	uint8_t seed = CLS_GOOD;
+	size_t nsegs = find_segments(us, n, seed, segs);
+	if (nsegs == 0)
+		nsegs = find_segments(us, n, seed = CLS_NEAR, segs);
+	size_t a = 0, b = n ? n - 1 : 0;
+	bool have_span = nsegs > 0;
+	if (have_span) {
+		size_t best = 0;
+		double best_score = -1;
+		for (size_t s = 0; s < nsegs; s++) {
+			double score = segs[s].weight * sqrt(density(&segs[s]));
+			if (score > best_score)
+				best = s, best_score = score;
+		}
+		size_t lo = best, hi = best;
+		while (hi + 1 < nsegs && joins(&segs[hi + 1], segs[hi + 1].gap_before))
+			hi++;
+		while (lo > 0 && joins(&segs[lo - 1], segs[lo].gap_before))
+			lo--;
+		a = segs[lo].first;
+		b = segs[hi].last;
+	}
+	/* Inside: prose and short paragraphs stay, menus and BAD go. */
+	for (size_t i = a; i <= b && i < n;) {
+		unit *u = &us[i];
+		if (u->gone || u->cls == CLS_BAD) {
+			/* a long sentence of names and numbers inside the article */
+			u->keep = !strong_bad(u) && u->f.terminal && u->f.chars > LENGTH_HIGH &&
+				  strcmp(u->reason, "heuristic:menu") != 0;
+			/* a subheading: between prose and the paragraph it heads */
+			u->keep = u->keep || (!strong_bad(u) && subheading(doc, us, n, i));
+			i++;
+			continue;
+		}
+		if (u->cls != CLS_SHORT || u->f.colon) { /* a line ending in ':' introduces what follows */
+			u->keep = true;
+			i++;
+			continue;
+		}
+		size_t j = i, bullets = 0;
+		while (j <= b && !us[j].gone && us[j].cls == CLS_SHORT && !us[j].f.colon)
+			bullets += us[j++].f.bullet;
+		size_t run = j - i;
+		bool introduced = i > 0 && !us[i - 1].gone && us[i - 1].f.colon && us[i - 1].keep;
+		bool menu = run >= MENU_RUN && bullets * 2 >= run && !introduced;
+		for (size_t k = i; k < j; k++) {
+			us[k].keep = !menu;
+			if (menu)
+				us[k].reason = "heuristic:menu";
+		}
+		i = j;
+	}
+	if (have_span) {
+		/* Sentences that directly continue the article (over a stray link line). */
+		size_t end = b;
+		for (size_t k = end + 1; k < n; k++) {
+			if (sentence_like(&us[k], english))
+				us[end = k].keep = true;
+			else if (!stray(&us[k]))
+				break;
+		}
+		size_t start = a;
+		for (size_t k = start; k > 0; k--) {
+			if (sentence_like(&us[k - 1], english))
+				us[start = k - 1].keep = true;
+			else if (!stray(&us[k - 1]))
+				break;
+		}
+		/* A list introduced by "...:" right after the article. */
+		if (end + 1 < n && us[end + 1].f.colon && !strong_bad(&us[end + 1])) {
+			us[++end].keep = true;
+			end = keep_list(us, n, end);
+		}
+		/* Title, byline and date just before the article, for the metadata filter. */
+		size_t seen = 0;
+		for (size_t i = start; i > 0 && seen < HEAD_WINDOW; i--) {
+			unit *u = &us[i - 1];
+			if (u->gone)
+				continue;
+			seen++;
+			if (meta_like(doc, u)) {
+				u->protect = true;
+				continue;
+			}
+			if (heading_like(doc, u)) {
+				u->protect = true;
+				/* a title printed twice: the metadata filter takes the first */
+				for (size_t k = i - 1; k > 0 && seen++ < HEAD_WINDOW; k--)
+					if (!us[k - 1].gone && same_text(doc, &us[k - 1], u))
+						us[k - 1].protect = true;
+				drop_title_prefixed(doc, us, n, u);
+				break;
+			}
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			us[i].keep = us[i].cls != CLS_BAD;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		unit *u = &us[i];
+		if (u->gone || u->keep || u->protect)
+			continue;
+		const char *reason = u->reason;
+		if (!reason)
+			reason = i < a ? "heuristic:header" : "heuristic:footer";
+		rc = remove_unit(doc, u, reason);
+	}
+	free(us);
+	free(segs);
+	return rc;
+}

@@ -1,0 +1,563 @@
+/* prefilter.c — required literals of a pattern, and an Aho-Corasick set
+ * (see prefilter.h). */
+#include "filters/prefilter.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* ---- required literals --------------------------------------------------- *
+ *
+ * A requirement is a set of literals of which a match must contain at least
+ * one. A sequence requires the best of its items' requirements (a literal
+ * run, or a group's alternatives); an alternation the union of its
+ * branches' requirements, or nothing when one branch has none. Anything not
+ * understood gives up: no requirement, the regex always runs.
+ */
+
+typedef struct {
+	char **v;
+	size_t n;
+	size_t minlen; /* shortest member: the quality of the requirement */
+} req;
+
+static void req_free(req *r)
+{
+	wn_literals_free(r->v, r->n);
+	*r = (req){0};
+}
+
+/* Take `cand` if it is a better requirement than *best. */
+static void req_consider(req *best, req *cand)
+{
+	if (cand->n && (!best->n || cand->minlen > best->minlen ||
+			(cand->minlen == best->minlen && cand->n < best->n))) {
+		req_free(best);
+		*best = *cand;
+		*cand = (req){0};
+	} else
+		req_free(cand);
+}
+
+static int req_of_run(const char *run, size_t len, req *out)
+{
+	*out = (req){0};
+	if (len < WN_LITERAL_MIN)
+		return 0;
+	out->v = malloc(sizeof *out->v);
+	if (!out->v || !(out->v[0] = strndup(run, len))) {
+		free(out->v);
+		out->v = NULL;
+		return -ENOMEM;
+	}
+	out->n = 1;
+	out->minlen = len;
+	return 0;
+}
+
+/* Move the members of `add` into `into`. */
+static int req_union(req *into, req *add)
+{
+	char **g = realloc(into->v, (into->n + add->n) * sizeof *g);
+	if (!g)
+		return -ENOMEM;
+	into->v = g;
+	memcpy(into->v + into->n, add->v, add->n * sizeof *add->v);
+	into->minlen = into->n ? (add->minlen < into->minlen ? add->minlen : into->minlen) : add->minlen;
+	into->n += add->n;
+	free(add->v);
+	*add = (req){0};
+	return 0;
+}
+
+enum { PARSE_OK = 0, PARSE_GIVE_UP = 1 };
+
+typedef struct {
+	const char *p;
+	size_t i;
+	int depth;
+} parser;
+
+/* Escapes that match no fixed character: skipped as one item. */
+static bool class_escape(char c)
+{
+	return strchr("bBdDwWsShHvVRAzZGNXKC", c) != NULL;
+}
+
+/* Index just past the ']' closing the class opened at p[i] == '['; 0 if none. */
+static size_t skip_class(const char *p, size_t i)
+{
+	i++;
+	if (p[i] == '^')
+		i++;
+	if (p[i] == ']')
+		i++;
+	while (p[i] && p[i] != ']') {
+		if (p[i] == '\\' && p[i + 1])
+			i += 2;
+		else if (p[i] == '[' && p[i + 1] == ':') {
+			const char *e = strstr(p + i + 2, ":]");
+			if (!e)
+				return 0;
+			i = (size_t)(e - p) + 2;
+		} else
+			i++;
+	}
+	return p[i] == ']' ? i + 1 : 0;
+}
+
+/* Index just past the ')' closing the group opened at p[i] == '('; 0 if none. */
+static size_t skip_group(const char *p, size_t i)
+{
+	int depth = 0;
+	while (p[i]) {
+		if (p[i] == '\\') {
+			if (p[i + 1] == 'Q') {
+				const char *e = strstr(p + i + 2, "\\E");
+				if (!e)
+					return 0;
+				i = (size_t)(e - p) + 2;
+				continue;
+			}
+			i += p[i + 1] ? 2 : 1;
+		} else if (p[i] == '[') {
+			i = skip_class(p, i);
+			if (!i)
+				return 0;
+		} else if (p[i] == '(') {
+			depth++;
+			i++;
+		} else if (p[i] == ')') {
+			i++;
+			if (--depth == 0)
+				return i;
+		} else
+			i++;
+	}
+	return 0;
+}
+
+/* Length of a {n}, {n,}, {n,m} quantifier at p[i] ('{'), 0 if p[i] starts
+ * none (then '{' is a literal); *min receives n. */
+static size_t quantifier_braces(const char *p, size_t i, unsigned *min)
+{
+	size_t j = i + 1;
+	unsigned n = 0;
+	bool digits = false;
+	while (p[j] >= '0' && p[j] <= '9') {
+		n = n * 10 + (unsigned)(p[j] - '0');
+		if (n > 100000)
+			n = 100000;
+		j++;
+		digits = true;
+	}
+	if (!digits)
+		return 0;
+	if (p[j] == ',') {
+		j++;
+		while (p[j] >= '0' && p[j] <= '9')
+			j++;
+	}
+	if (p[j] != '}')
+		return 0;
+	*min = n;
+	return j + 1 - i;
+}
+
+/* A quantifier at p[i]: its length (0: none) and minimum count. */
+static size_t quantifier(const char *p, size_t i, unsigned *min)
+{
+	size_t q = 0;
+	*min = 1;
+	if (p[i] == '*' || p[i] == '?')
+		*min = 0, q = 1;
+	else if (p[i] == '+')
+		q = 1;
+	else if (p[i] == '{')
+		q = quantifier_braces(p, i, min);
+	if (q && (p[i + q] == '+' || p[i + q] == '?')) /* possessive or lazy */
+		q++;
+	return q;
+}
+
+static int parse_alternation(parser *ps, req *out);
+
+/* Length of an escape we can step over at p[i] ('\\'), 0 if unknown. */
+static size_t escape_len(const char *p, size_t i)
+{
+	char e = p[i + 1];
+	if (class_escape(e))
+		return 2;
+	if (e == 'p' || e == 'P') { /* \pL, \p{Lu} */
+		if (p[i + 2] == '{') {
+			const char *c = strchr(p + i + 3, '}');
+			return c ? (size_t)(c - p) + 1 - i : 0;
+		}
+		return p[i + 2] ? 3 : 0;
+	}
+	return 0;
+}
+
+static int parse_sequence(parser *ps, req *best)
+{
+	const char *p = ps->p;
+	char run[256];
+	size_t runlen = 0;
+	bool last_lit = false;
+	*best = (req){0};
+	int rc;
+#define COMMIT()                                                     \
+	do {                                                         \
+		req r_;                                              \
+		if ((rc = req_of_run(run, runlen, &r_)) < 0)         \
+			return rc;                                   \
+		req_consider(best, &r_);                             \
+		runlen = 0;                                          \
+		last_lit = false;                                    \
+	} while (0)
+	for (;;) {
+		char c = p[ps->i];
+		if (c == '\0' || c == '|' || c == ')') {
+			COMMIT();
+			return PARSE_OK;
+		}
+		unsigned min;
+		size_t q = quantifier(p, ps->i, &min);
+		if (q) {
+			if (last_lit && min == 0)
+				runlen--; /* the character before is optional */
+			COMMIT();
+			ps->i += q;
+			continue;
+		}
+		if (c == '\\') {
+			char e = p[ps->i + 1];
+			if (e == '\0')
+				return PARSE_GIVE_UP;
+			if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')) {
+				size_t k = escape_len(p, ps->i);
+				if (!k)
+					return PARSE_GIVE_UP; /* \x.., \Q, back references */
+				COMMIT();
+				ps->i += k;
+				continue;
+			}
+			if ((unsigned char)e >= 0x80)
+				return PARSE_GIVE_UP;
+			if (runlen == sizeof run)
+				COMMIT();
+			run[runlen++] = (char)fold((unsigned char)e);
+			last_lit = true;
+			ps->i += 2;
+			continue;
+		}
+		if (c == '[') {
+			COMMIT();
+			size_t j = skip_class(p, ps->i);
+			if (!j)
+				return PARSE_GIVE_UP;
+			ps->i = j;
+			continue;
+		}
+		if (c == '(') {
+			COMMIT();
+			size_t open = ps->i, body = 0;
+			const char *g = p + open;
+			bool descend = true;
+			if (g[1] == '?') {
+				size_t k = 2;
+				if (g[2] == ':' || g[2] == '|' || g[2] == '>')
+					body = 3;
+				else if ((g[2] == '<' && g[3] != '=' && g[3] != '!') || g[2] == '\'' ||
+					 (g[2] == 'P' && g[3] == '<')) {
+					const char *e = strpbrk(g + 3, ">'");
+					if (!e)
+						return PARSE_GIVE_UP;
+					body = (size_t)(e - g) + 1;
+				} else if (g[2] == '#') {
+					const char *e = strchr(g, ')');
+					if (!e)
+						return PARSE_GIVE_UP;
+					ps->i = (size_t)(e - p) + 1;
+					continue;
+				} else if (g[2] == '=' || g[2] == '!' || g[2] == '<') {
+					descend = false; /* lookaround: requires nothing */
+				} else {
+					/* option letters, then ')' (setting) or ':' (group) */
+					while ((g[k] >= 'a' && g[k] <= 'z') || (g[k] >= 'A' && g[k] <= 'Z') || g[k] == '-' ||
+					       g[k] == '^') {
+						if (g[k] == 'x')
+							return PARSE_GIVE_UP;
+						k++;
+					}
+					if (k == 2 || (g[k] != ')' && g[k] != ':'))
+						return PARSE_GIVE_UP; /* conditionals, recursion, callouts */
+					if (g[k] == ')') {
+						ps->i = open + k + 1;
+						continue;
+					}
+					body = k + 1;
+				}
+			} else if (g[1] == '*') {
+				descend = false; /* verbs */
+			} else
+				body = 1;
+			req sub = {0};
+			if (descend) {
+				if (++ps->depth > 50)
+					return PARSE_GIVE_UP;
+				ps->i = open + body;
+				rc = parse_alternation(ps, &sub);
+				ps->depth--;
+				if (rc != PARSE_OK) {
+					req_free(&sub);
+					return rc;
+				}
+				if (p[ps->i] != ')') {
+					req_free(&sub);
+					return PARSE_GIVE_UP;
+				}
+				ps->i++;
+			} else {
+				size_t j = skip_group(p, open);
+				if (!j)
+					return PARSE_GIVE_UP;
+				ps->i = j;
+			}
+			size_t gq = quantifier(p, ps->i, &min);
+			ps->i += gq;
+			if (gq && min == 0)
+				req_free(&sub);
+			else
+				req_consider(best, &sub);
+			continue;
+		}
+		if (c == '.' || c == '^' || c == '$' || (unsigned char)c >= 0x80) {
+			COMMIT();
+			ps->i++;
+			continue;
+		}
+		if (runlen == sizeof run)
+			COMMIT();
+		run[runlen++] = (char)fold((unsigned char)c);
+		last_lit = true;
+		ps->i++;
+	}
+#undef COMMIT
+}
+
+static int parse_alternation(parser *ps, req *out)
+{
+	*out = (req){0};
+	bool complete = true;
+	for (;;) {
+		req branch;
+		int rc = parse_sequence(ps, &branch);
+		if (rc != PARSE_OK) {
+			req_free(&branch);
+			req_free(out);
+			return rc;
+		}
+		if (!branch.n)
+			complete = false;
+		if (complete && (rc = req_union(out, &branch)) < 0) {
+			req_free(&branch);
+			req_free(out);
+			return rc;
+		}
+		req_free(&branch);
+		if (ps->p[ps->i] != '|')
+			break;
+		ps->i++;
+	}
+	if (!complete)
+		req_free(out);
+	return PARSE_OK;
+}
+
+int wn_required_literals(const char *pattern, bool extended, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (extended)
+		return 0;
+	parser ps = {.p = pattern};
+	req r;
+	int rc = parse_alternation(&ps, &r);
+	if (rc < 0)
+		return rc;
+	if (rc == PARSE_GIVE_UP || pattern[ps.i] != '\0') { /* an unmatched ')' */
+		if (rc == PARSE_OK)
+			req_free(&r);
+		return 0;
+	}
+	*out = r.v;
+	*n = r.n;
+	return 0;
+}
+
+void wn_literals_free(char **lits, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lits[i]);
+	free(lits);
+}
+
+/* ---- Aho-Corasick -------------------------------------------------------- */
+
+typedef struct {
+	char *lit;
+	size_t len;
+	uint32_t tag;
+} pending_lit;
+
+typedef struct {
+	uint32_t tag;
+	int32_t next; /* next output of the same node, -1 */
+} out_entry;
+
+struct wn_litset {
+	pending_lit *lits;
+	size_t nlits;
+	unsigned char cls[256]; /* folded byte -> column; 0: byte in no literal */
+	unsigned ncls;
+	int32_t *delta;         /* nodes x ncls transitions (complete DFA) */
+	int32_t *first_out;     /* per node: first own output, -1 */
+	int32_t *dict;          /* per node: nearest suffix node with output, -1 */
+	size_t nnodes;
+	out_entry *outs;
+	size_t nouts;
+	bool built;
+};
+
+wn_litset *wn_litset_new(void)
+{
+	return calloc(1, sizeof(wn_litset));
+}
+
+void wn_litset_free(wn_litset *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nlits; i++)
+		free(s->lits[i].lit);
+	free(s->lits);
+	free(s->delta);
+	free(s->first_out);
+	free(s->dict);
+	free(s->outs);
+	free(s);
+}
+
+int wn_litset_add(wn_litset *s, const char *lit, uint32_t tag)
+{
+	size_t len = strlen(lit);
+	if (!len || s->built)
+		return -EINVAL;
+	pending_lit *grown = realloc(s->lits, (s->nlits + 1) * sizeof *grown);
+	if (!grown)
+		return -ENOMEM;
+	s->lits = grown;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	for (size_t i = 0; i <= len; i++)
+		copy[i] = (char)fold((unsigned char)lit[i]);
+	s->lits[s->nlits++] = (pending_lit){copy, len, tag};
+	return 0;
+}
+
+int wn_litset_build(wn_litset *s)
+{
+	/* Columns: one per distinct folded byte used by a literal, plus "other". */
+	memset(s->cls, 0, sizeof s->cls);
+	s->ncls = 1;
+	size_t maxnodes = 1;
+	for (size_t i = 0; i < s->nlits; i++) {
+		maxnodes += s->lits[i].len;
+		for (size_t j = 0; j < s->lits[i].len; j++) {
+			unsigned char b = (unsigned char)s->lits[i].lit[j];
+			if (!s->cls[b])
+				s->cls[b] = (unsigned char)s->ncls++;
+		}
+	}
+	for (int b = 'A'; b <= 'Z'; b++)
+		s->cls[b] = s->cls[b + 32];
+	s->delta = calloc(maxnodes * s->ncls, sizeof *s->delta);
+	s->first_out = malloc(maxnodes * sizeof *s->first_out);
+	s->dict = malloc(maxnodes * sizeof *s->dict);
+	s->outs = malloc((s->nlits ? s->nlits : 1) * sizeof *s->outs);
+	int32_t *fail = calloc(maxnodes, sizeof *fail);
+	int32_t *queue = malloc(maxnodes * sizeof *queue);
+	if (!s->delta || !s->first_out || !s->dict || !s->outs || !fail || !queue) {
+		free(fail);
+		free(queue);
+		return -ENOMEM;
+	}
+	/* Trie; 0 in delta means "no edge yet" (the root is never a target). */
+	s->nnodes = 1;
+	s->first_out[0] = -1;
+	for (size_t i = 0; i < s->nlits; i++) {
+		int32_t node = 0;
+		for (size_t j = 0; j < s->lits[i].len; j++) {
+			unsigned c = s->cls[(unsigned char)s->lits[i].lit[j]];
+			int32_t *to = &s->delta[(size_t)node * s->ncls + c];
+			if (!*to) {
+				*to = (int32_t)s->nnodes;
+				s->first_out[s->nnodes++] = -1;
+			}
+			node = *to;
+		}
+		s->outs[s->nouts] = (out_entry){s->lits[i].tag, s->first_out[node]};
+		s->first_out[node] = (int32_t)s->nouts++;
+	}
+	/* Breadth first: failure links, dictionary links, complete transitions. */
+	size_t head = 0, tail = 0;
+	s->dict[0] = -1;
+	for (unsigned c = 0; c < s->ncls; c++) {
+		int32_t to = s->delta[c];
+		if (to) {
+			fail[to] = 0;
+			s->dict[to] = -1;
+			queue[tail++] = to;
+		}
+	}
+	while (head < tail) {
+		int32_t u = queue[head++];
+		for (unsigned c = 0; c < s->ncls; c++) {
+			int32_t *to = &s->delta[(size_t)u * s->ncls + c];
+			int32_t via = s->delta[(size_t)fail[u] * s->ncls + c];
+			if (*to) {
+				int32_t v = *to;
+				fail[v] = via;
+				s->dict[v] = s->first_out[via] >= 0 ? via : s->dict[via];
+				queue[tail++] = v;
+			} else
+				*to = via;
+		}
+	}
+	free(fail);
+	free(queue);
+	s->built = true;
+	return 0;
+}
+
+void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
+		    void (*hit)(uint32_t tag, void *ud), void *ud)
+{
+	if (!s->built || !s->nlits)
+		return;
+	const unsigned char *t = (const unsigned char *)text;
+	int32_t state = 0;
+	for (size_t i = 0; i < len; i++) {
+		state = s->delta[(size_t)state * s->ncls + s->cls[t[i]]];
+		for (int32_t n = s->first_out[state] >= 0 ? state : s->dict[state]; n >= 0; n = s->dict[n])
+			for (int32_t o = s->first_out[n]; o >= 0; o = s->outs[o].next)
+				hit(s->outs[o].tag, ud);
+	}
+}
