@@ -196,6 +196,29 @@ class EmptyRoot:
         r = run([need("systemd-sysusers"), "--root", self.root, SYSUSERS])
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def require_other_users_can_reach(self, path):
+        """Skip unless users other than root can walk down to `path`: the
+        tests below act as the daemon's user and as producers."""
+        if os.geteuid() != 0:
+            self.skipTest("acting as the users winnow and producers needs root")
+        p = os.path.abspath(path)
+        while True:
+            if not os.stat(p).st_mode & 0o001:
+                self.skipTest(f"{p} is closed to other users (mode {os.stat(p).st_mode & 0o777:o}), "
+                              "so no user but root can reach the test folder")
+            if p == "/":
+                return
+            p = os.path.dirname(p)
+
+    def private_copy(self, exe):
+        """A copy of a built binary that other users can run (the build
+        folder may sit in a home that is closed to them)."""
+        os.makedirs(self.path("bin"), mode=0o755, exist_ok=True)
+        dst = self.path("bin", os.path.basename(exe))
+        shutil.copy2(exe, dst)
+        os.chmod(dst, 0o755)
+        return dst
+
     def ids(self):
         pw = {ln.split(":")[0]: ln.split(":") for ln in read(os.path.join(self.root, "etc/passwd")).splitlines()}
         gr = {ln.split(":")[0]: ln.split(":") for ln in read(os.path.join(self.root, "etc/group")).splitlines()}
@@ -217,11 +240,10 @@ class UsersAndFolders(EmptyRoot, TempDirTest):
         self.assertTrue(user[6].endswith("nologin"))
 
     def test_spool_modes_and_who_may_do_what(self):
-        if os.geteuid() != 0:
-            self.skipTest("creating folders owned by winnow and acting as other users needs root")
+        os.chmod(self.tmp, 0o755)
+        self.require_other_users_can_reach(self.tmp)
         r = run([need("systemd-tmpfiles"), "--create", "--root", self.root, TMPFILES])
         self.assertEqual(r.returncode, 0, r.stderr)
-        os.chmod(self.tmp, 0o755)
         pw, gr = self.ids()
         uid, gid = int(pw["winnow"][2]), int(gr["winnow"][2])
         spool = os.path.join(self.root, "var/spool/winnow")
@@ -281,20 +303,20 @@ class ServiceUsers(EmptyRoot, TempDirTest):
     strictest umask) running `winnow submit`; the article must come out."""
 
     def test_producer_submits_and_the_daemon_delivers(self):
-        if os.geteuid() != 0:
-            self.skipTest("acting as the users winnow and a producer needs root")
         if not WINNOWD:
             self.skipTest("winnowd is not built in this tree")
+        os.chmod(self.tmp, 0o755)
+        self.require_other_users_can_reach(self.tmp)
+        winnowd, winnow = self.private_copy(WINNOWD), self.private_copy(WINNOW)
         r = run([need("systemd-tmpfiles"), "--create", "--root", self.root, TMPFILES])
         self.assertEqual(r.returncode, 0, r.stderr)
-        os.chmod(self.tmp, 0o755)
         pw, gr = self.ids()
         uid, gid = int(pw["winnow"][2]), int(gr["winnow"][2])
         spool = os.path.join(self.root, "var/spool/winnow")
         out = os.path.join(self.root, "var/lib/winnow/out")
         umask = int(unit_settings(UNIT)["UMask"][0], 8)
         daemon = subprocess.Popen(
-            [WINNOWD, "--spool", spool, "--out", out, "--state",
+            [winnowd, "--spool", spool, "--out", out, "--state",
              os.path.join(self.root, "var/lib/winnow/winnow.db"), "--settle", "100ms"],
             user=uid, group=gid, extra_groups=[], umask=umask,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -307,7 +329,7 @@ class ServiceUsers(EmptyRoot, TempDirTest):
                              mode=0o600)
             os.chown(src, producer, -1)
             sub = subprocess.run(
-                [WINNOW, "submit", "--spool", spool, "--outlet", "coast-news", src],
+                [winnow, "submit", "--spool", spool, "--outlet", "coast-news", src],
                 user=producer, group=65534, extra_groups=[gid], umask=0o077,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
             self.assertEqual(sub.returncode, 0, sub.stderr)
