@@ -35,7 +35,7 @@
 #define INTAKE_CAP 4096                     /* names held at once; more wait for a rescan */
 #define PRUNE_EVERY_MS (3600u * 1000)       /* retention of done/ and tmp/ */
 #define TMP_MAX_AGE_S (36 * 3600)           /* a producer's file untouched this long in tmp/ is dead (Maildir) */
-#define STATUS_REFRESH_MS 1000u             /* STATUS= refreshed at most this often */
+#define STATUS_REFRESH_MS 1000u             /* STATUS= re-sent this often when it changed */
 #define WARNED_MAX 256                      /* skipped names remembered, so scans do not repeat warnings */
 
 struct override {
