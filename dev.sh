@@ -14,7 +14,8 @@ cd "$(dirname "$0")"
 
 PKGS=(build-essential pkg-config meson ninja-build python3 sqlite3
       libuv1-dev libxxhash-dev libpcre2-dev libcmocka-dev libsqlite3-dev
-      libinih-dev libjansson-dev libutf8proc-dev)
+      libinih-dev libjansson-dev libutf8proc-dev
+      systemd groff-base)   # systemd-analyze/-sysusers/-tmpfiles, groff: tests of systemd/, man/
 
 install_missing() {
   local missing=() p

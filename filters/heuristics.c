@@ -121,6 +121,19 @@ static bool is_closing(int32_t cp)
 	       cp == 0x00BB || cp == 0x300D || cp == 0x300F || cp == 0xFF09 || cp == 0x201C;
 }
 
+/* Emoji and other pictographs after a sentence end ("today! :)" as a
+ * smiley), with their joiners and variation selectors: skipped like closing
+ * quotes when looking for the end of a sentence. */
+static bool is_trailing_symbol(int32_t cp)
+{
+	if (cp < 0x80)
+		return false;
+	if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F))
+		return true;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_SO || c == UTF8PROC_CATEGORY_SK;
+}
+
 static bool is_separator(int32_t cp)
 {
 	return cp == '|' || cp == 0x00BB || cp == 0x2022 || cp == 0x00B7 || cp == 0x203A || cp == 0x25CF;
@@ -230,7 +243,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			f->separators++;
 		if (cp != ' ') {
 			last = cp;
-			if (!is_closing(cp))
+			if (!is_closing(cp) && !is_trailing_symbol(cp))
 				last_open = cp;
 		}
 		i += (size_t)k;
@@ -308,6 +321,8 @@ static void classify(unit *u, bool english)
 	double tc = f->content_words ? (double)f->capitalised / f->content_words : 0;
 	if (f->terminal && tc < TITLE_CASE_MAX)
 		u->cls = f->chars > LENGTH_HIGH ? CLS_GOOD : CLS_NEAR;
+	else if (tc < TITLE_CASE_MAX && f->chars > LENGTH_HIGH)
+		u->cls = CLS_NEAR; /* long and sentence-cased: prose-like without its full stop */
 	else
 		u->cls = CLS_BAD, u->reason = f->terminal ? "heuristic:title-case" : "heuristic:no-punctuation";
 }
@@ -401,6 +416,27 @@ static bool strong_bad(const unit *u)
 			    !strcmp(u->reason, "heuristic:repeated-caption")));
 }
 
+/* A heading-shaped paragraph (a few words, no sentence end, no list
+ * marker) with prose before it and a GOOD paragraph right after it: inside
+ * the article that is a subheading, whatever its words (jusText: a short
+ * paragraph between good ones is good). Teasers inside an article come in
+ * runs, next to other teasers, and fail the test. */
+static bool subheading(const wn_doc *doc, const unit *us, size_t n, size_t i)
+{
+	const wn_text_features *f = &us[i].f;
+	if (f->bullet || (f->terminal && !f->colon) || f->words > 15)
+		return false;
+	const wn_line *l = &doc->lines[doc->blocks[us[i].block].first];
+	if (!memchr(l->text, ' ', l->len)) /* one token: a file name, a slug */
+		return false;
+	size_t p = i, q = i + 1;
+	while (p > 0 && us[p - 1].gone)
+		p--;
+	while (q < n && us[q].gone)
+		q++;
+	return p > 0 && q < n && us[p - 1].cls >= CLS_NEAR && us[q].cls == CLS_GOOD;
+}
+
 /* A link or a line without words between paragraphs. */
 static bool stray(const unit *u)
 {
@@ -413,6 +449,8 @@ static bool heading_like(const wn_doc *doc, const unit *u)
 {
 	const wn_text_features *f = &u->f;
 	if (strong_bad(u) || f->bullet || f->words < 4 || f->words > 25)
+		return false;
+	if ((f->words - f->stopwords - f->content_words) * 2 > f->words) /* mostly numbers: a table row */
 		return false;
 	const wn_block *b = &doc->blocks[u->block];
 	const wn_line *l = &doc->lines[b->first + b->count - 1];
@@ -578,6 +616,8 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 			/* a long sentence of names and numbers inside the article */
 			u->keep = !strong_bad(u) && u->f.terminal && u->f.chars > LENGTH_HIGH &&
 				  strcmp(u->reason, "heuristic:menu") != 0;
+			/* a subheading: between prose and the paragraph it heads */
+			u->keep = u->keep || (!strong_bad(u) && subheading(doc, us, n, i));
 			i++;
 			continue;
 		}

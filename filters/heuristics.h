@@ -8,7 +8,9 @@
  * list markers, links.  From them a class, in the spirit of jusText:
  *
  *   GOOD   prose: long, ends a sentence, enough stopwords
- *   NEAR   prose-like but short or with fewer stopwords
+ *   NEAR   prose-like but short or with fewer stopwords (in a language
+ *          without a stopword list: long and sentence-cased, but with no
+ *          sentence end)
  *   SHORT  too short to judge alone (headings, list items, captions)
  *   BAD    chrome on its own features (reason says which)
  *
@@ -17,7 +19,8 @@
  * the segment with the most text, weighted by its share of GOOD paragraphs,
  * is the article, joined with neighbouring dense segments.  Inside it,
  * NEAR and SHORT paragraphs stay (headings, short paragraphs, lists) unless
- * they form a menu-like run of short list items; BAD ones go.  Outside it,
+ * they form a menu-like run of short list items; BAD ones go, except a
+ * subheading (heading-shaped, prose before it and a GOOD paragraph after).  Outside it,
  * everything goes (header and footer zones), except sentences that
  * directly continue the article, a list introduced by a line ending in ':',
  * and the title with byline/date lines just before the article (left for

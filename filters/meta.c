@@ -1,6 +1,7 @@
 /* meta.c — title, byline and date from the head of a document (see filter.h). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "filters/filter.h"
+#include "filters/heuristics.h"
 
 #include <errno.h>
 #include <pcre2.h>
@@ -41,26 +42,53 @@ static long find_date(const char *s, size_t n)
 	return at;
 }
 
+static wn_text_features features(const wn_line *l)
+{
+	wn_text_features f = {0};
+	wn_text_features_add(&f, l->text, l->len, true);
+	return f;
+}
+
+/* Words as the heuristics count them: each CJK character is one, so a
+ * Chinese or Japanese sentence is as long as its English translation. */
 static bool is_body_paragraph(const wn_line *l)
 {
-	size_t w = wn_count_words(l->text, l->len);
+	wn_text_features f = features(l);
 	char last = l->text[l->len - 1];
-	return w >= 25 || (w >= 12 && strchr(".!?\"'", last));
+	return f.words >= 25 || (f.words >= 12 && (strchr(".!?\"'", last) || (f.terminal && !f.colon)));
 }
 
-static bool starts_with_by(const char *s)
+/* Length of a byline prefix ("By ", "Posted by ", "Written by ") followed
+ * by a capital, or 0. */
+static size_t by_prefix(const char *s)
 {
-	return (!strncmp(s, "By ", 3) || !strncmp(s, "by ", 3) || !strncmp(s, "BY ", 3)) &&
-	       s[3] >= 'A' && s[3] <= 'Z';
+	static const char *const prefixes[] = {"By ", "by ", "BY ", "Posted by ", "Written by "};
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (!strncmp(s, prefixes[i], n) && s[n] >= 'A' && s[n] <= 'Z')
+			return n;
+	}
+	return 0;
 }
 
+/* A headline: a few words, not ending like a sentence or a clause (a
+ * question or an exclamation may be a headline; a CJK full stop may not),
+ * and mostly words rather than numbers (a row of a results table is no
+ * headline). */
 static bool heading_like(const wn_line *l)
 {
-	size_t w = wn_count_words(l->text, l->len);
-	if (w < 2 || w > 25 || l->len > 250)
+	wn_text_features f = features(l);
+	if (f.words < 2 || f.words > 25 || l->len > 250)
+		return false;
+	uint32_t numbers = f.words - f.stopwords - f.content_words; /* words that start with a digit */
+	if (numbers * 2 > f.words)
 		return false;
 	char last = l->text[l->len - 1];
-	return last != '.' && last != ',' && last != ':' && last != ';';
+	if (last == '.' || last == ',' || last == ':' || last == ';')
+		return false;
+	/* 。 and ．: full stops of CJK text */
+	return !(l->len >= 3 && (!memcmp(l->text + l->len - 3, "\xE3\x80\x82", 3) ||
+				 !memcmp(l->text + l->len - 3, "\xEF\xBC\x8E", 3)));
 }
 
 /* Byline and date from one head line; true when the line was used. */
@@ -74,12 +102,19 @@ static int take_byline_date(wn_doc *doc, size_t i, bool *used)
 	long d = find_date(l->text, l->len);
 	int rc = 0;
 	bool named = false;
-	if (starts_with_by(l->text) && !doc->byline) {
-		/* "By Name | date" or "By Name": the name ends at a separator. */
+	size_t by = by_prefix(l->text);
+	if (by && !doc->byline) {
+		/* "By Name | date", "Posted by Name on date", "By Name": the name
+		 * ends at a separator, at " on " or at the date. */
 		size_t n = strcspn(l->text, "|\xe2"); /* '|' or a dash/bullet (UTF-8 lead E2) */
-		while (n > 3 && l->text[n - 1] == ' ')
+		const char *on = strstr(l->text + by, " on ");
+		if (on && (size_t)(on - l->text) < n)
+			n = (size_t)(on - l->text);
+		if (d >= 0 && (size_t)d < n)
+			n = (size_t)d;
+		while (n > by && (l->text[n - 1] == ' ' || l->text[n - 1] == ','))
 			n--;
-		char *name = strndup(l->text + 3, n > 3 ? n - 3 : 0);
+		char *name = strndup(l->text + by, n - by);
 		if (!name)
 			return -ENOMEM;
 		rc = wn_doc_set_field(&doc->byline, name);
@@ -100,17 +135,19 @@ static int take_byline_date(wn_doc *doc, size_t i, bool *used)
 		}
 	}
 	*used = named;
-	if (rc == 0 && d >= 0 && !doc->date && (words <= 10 || named)) {
-		/* Keep the date as printed, up to a separator. */
-		size_t n = strcspn(l->text + d, "|");
-		while (n > 0 && l->text[d + (long)n - 1] == ' ')
-			n--;
-		char *date = strndup(l->text + d, n);
-		if (!date)
-			return -ENOMEM;
-		rc = wn_doc_set_field(&doc->date, date);
-		free(date);
-		*used = true;
+	if (rc == 0 && d >= 0 && (words <= 10 || named)) {
+		*used = true; /* a second date line in the head ("Updated ...") goes too */
+		if (!doc->date) {
+			/* Keep the date as printed, up to a separator. */
+			size_t n = strcspn(l->text + d, "|");
+			while (n > 0 && l->text[d + (long)n - 1] == ' ')
+				n--;
+			char *date = strndup(l->text + d, n);
+			if (!date)
+				return -ENOMEM;
+			rc = wn_doc_set_field(&doc->date, date);
+			free(date);
+		}
 	}
 	if (rc == 0 && *used)
 		rc = wn_doc_remove(doc, i, named ? "byline" : "date");
@@ -120,18 +157,16 @@ static int take_byline_date(wn_doc *doc, size_t i, bool *used)
 int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 {
 	(void)ctx;
-	size_t head_end = doc->nlines;
-	for (size_t i = 0; i < doc->nlines; i++)
-		if (wn_line_kept(&doc->lines[i]) && is_body_paragraph(&doc->lines[i])) {
-			head_end = i;
-			break;
-		}
 	int rc = 0;
 	size_t title_at = SIZE_MAX;
-	for (size_t i = 0; i < head_end && rc == 0; i++) {
+	/* The head: the lines before the first body paragraph. A byline as long
+	 * as a sentence ("By Name on Monday, ... at 11:04 a.m.") is no body. */
+	for (size_t i = 0; i < doc->nlines && rc == 0; i++) {
 		wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
 			continue;
+		if (is_body_paragraph(l) && !by_prefix(l->text))
+			break;
 		bool used;
 		rc = take_byline_date(doc, i, &used);
 		if (rc < 0 || used)

@@ -106,6 +106,83 @@ static void test_no_title_when_body_starts(void **state)
 	wn_doc_free(doc);
 }
 
+static void test_table_row_is_no_title(void **state)
+{
+	(void)state;
+	/* A results table at the top: its rows are mostly numbers. */
+	wn_doc *doc = prepared("Harbour Town 3 1 0 2 — 14\n"
+			       "Final League Table After Twelve Rounds\n"
+			       "The league ended on Saturday with a draw between the two leaders, which left the "
+			       "harbour side on top by a single point after a long and wet season.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->title, "Final League Table After Twelve Rounds");
+	assert_null(doc->lines[0].reason);
+	wn_doc_free(doc);
+}
+
+static void test_cjk_sentence_is_no_title(void **state)
+{
+	(void)state;
+	/* 今日は港で祭りがあります。 (a sentence ending in a full stop), then a
+	 * sentence of thirty-odd characters: body, so the head ends there. */
+	wn_doc *doc = prepared(
+		"\xE4\xBB\x8A\xE6\x97\xA5\xE3\x81\xAF\xE6\xB8\xAF\xE3\x81\xA7\xE7\xA5\xAD\xE3\x82\x8A"
+		"\xE3\x81\x8C\xE3\x81\x82\xE3\x82\x8A\xE3\x81\xBE\xE3\x81\x99\xE3\x80\x82\n"
+		"\xE5\xB8\x82\xE9\x95\xB7\xE3\x81\xAF\xE7\x81\xAB\xE6\x9B\x9C\xE6\x97\xA5\xE3\x81\xAB"
+		"\xE6\x96\xB0\xE3\x81\x97\xE3\x81\x84\xE6\xA9\x8B\xE3\x81\xAE\xE8\xA8\x88\xE7\x94\xBB"
+		"\xE3\x82\x92\xE7\x99\xBA\xE8\xA1\xA8\xE3\x81\x97\xE3\x80\x81\xE5\xB7\xA5\xE4\xBA\x8B"
+		"\xE3\x81\xAF\xE6\x9D\xA5\xE5\xB9\xB4\xE3\x81\xAE\xE6\x98\xA5\xE3\x81\xAB\xE5\xA7\x8B"
+		"\xE3\x81\xBE\xE3\x82\x8B\xE3\x81\xA8\xE8\xAA\xAC\xE6\x98\x8E\xE3\x81\x97\xE3\x81\x9F"
+		"\xE3\x80\x82\n"
+		"\xE6\xB8\xAF\xE3\x81\xAE\xE6\x96\xB0\xE3\x81\x97\xE3\x81\x84\xE6\xA9\x8B\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_null(doc->title);
+	for (size_t i = 0; i < doc->nlines; i++)
+		assert_null(doc->lines[i].reason);
+	wn_doc_free(doc);
+}
+
+static void test_second_date_line_in_head(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared("Storm Closes Harbour\n"
+			       "March 3, 2021\n"
+			       "Updated March 4, 2021 at 9:15am\n"
+			       "Ferries stayed in port on Wednesday as winds reached gale force along the whole "
+			       "coast, the harbour master said in a short statement on March 5, 2021.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->date, "March 3, 2021");
+	assert_string_equal(doc->lines[1].reason, "date");
+	assert_string_equal(doc->lines[2].reason, "date");
+	assert_null(doc->lines[3].reason); /* body text with a date stays */
+	wn_doc_free(doc);
+}
+
+static void test_long_byline_does_not_end_head(void **state)
+{
+	(void)state;
+	wn_doc *doc = prepared("Storm Closes Harbour\n"
+			       "By Lena Ott, Coast Herald, on Tuesday, May 4th, 2021 at 9:10 a.m.\n"
+			       "Ferries stayed in port on Wednesday as winds reached gale force along the whole "
+			       "coast, the harbour master said in a short statement.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->title, "Storm Closes Harbour");
+	assert_non_null(doc->byline);
+	assert_string_equal(doc->lines[1].reason, "byline");
+	assert_null(doc->lines[2].reason);
+	wn_doc_free(doc);
+
+	doc = prepared("Storm Closes Harbour\n"
+		       "Posted by Omar Feld on June 2, 2021, 7:45 AM PDT\n"
+		       "Ferries stayed in port on Wednesday as winds reached gale force along the whole "
+		       "coast, the harbour master said in a short statement.\n");
+	assert_int_equal(wn_filter_meta(doc, NULL), 0);
+	assert_string_equal(doc->byline, "Omar Feld");
+	assert_string_equal(doc->date, "June 2, 2021, 7:45 AM PDT");
+	assert_string_equal(doc->lines[1].reason, "byline");
+	wn_doc_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +192,10 @@ int main(void)
 		cmocka_unit_test(test_title_first_heading_not_repeated),
 		cmocka_unit_test(test_byline_and_date),
 		cmocka_unit_test(test_no_title_when_body_starts),
+		cmocka_unit_test(test_table_row_is_no_title),
+		cmocka_unit_test(test_cjk_sentence_is_no_title),
+		cmocka_unit_test(test_second_date_line_in_head),
+		cmocka_unit_test(test_long_byline_does_not_end_head),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

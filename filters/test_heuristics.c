@@ -38,6 +38,17 @@ static void test_words_stopwords_punctuation(void **state)
 	assert_false(wn_english_stopword("\xC3\xA9t\xC3\xA9", 6));
 }
 
+static void test_emoji_after_sentence_end(void **state)
+{
+	(void)state;
+	/* "... there! <smiling face>": the sentence still ends */
+	assert_true(feats("We hope to see all of you there! \xF0\x9F\x99\x82").terminal);
+	/* a joined emoji with a variation selector, after a full stop */
+	assert_true(feats("The boat is back.\xE2\x9D\xA4\xEF\xB8\x8F").terminal);
+	/* an arrow after words is no sentence end */
+	assert_false(feats("Scroll down for more \xE2\xAC\x87\xEF\xB8\x8F").terminal);
+}
+
 static void test_title_case_share(void **state)
 {
 	(void)state;
@@ -233,6 +244,25 @@ static void test_other_language_survives(void **state)
 	wn_doc_free(doc);
 }
 
+/* Portuguese, with a quotation whose source closes the paragraph instead
+ * of a full stop: long and sentence-cased, it reads as prose. */
+static void test_other_language_paragraph_without_full_stop(void **state)
+{
+	(void)state;
+	wn_doc *doc = cleaned(
+		"     * In\xC3\xAD""cio\n     * Esportes\n\n"
+		"   A prefeitura anunciou na segunda-feira que a ponte velha sobre o rio ser\xC3\xA1 "
+		"reformada a partir de mar\xC3\xA7o, com obras que devem durar quase um ano inteiro.\n\n"
+		"   \xE2\x80\x9C""Vamos manter uma balsa funcionando durante toda a obra para que ningu\xC3\xA9m "
+		"fique sem transporte\xE2\x80\x9D, disse o engenheiro respons\xC3\xA1vel [Jornal da Cidade, p. 4]\n\n"
+		"   Os moradores da margem norte pediram que a balsa tamb\xC3\xA9m funcione durante a noite, "
+		"porque muitos trabalham no porto e voltam para casa muito tarde.\n");
+	expect_kept(doc, 4);
+	expect_kept(doc, 6);
+	expect_kept(doc, 8);
+	wn_doc_free(doc);
+}
+
 static void test_teasers_without_punctuation_go(void **state)
 {
 	(void)state;
@@ -248,6 +278,44 @@ static void test_teasers_without_punctuation_go(void **state)
 	expect_kept(doc, 1);
 	expect_kept(doc, 3);
 	expect_reason(doc, 13, "heuristic:footer");
+	wn_doc_free(doc);
+}
+
+static void test_table_row_before_article_not_left_as_title(void **state)
+{
+	(void)state;
+	wn_doc *doc = cleaned(
+		"   Team Blue 12 4 3 1 40\n\n"
+		"   The bridge over the river reopened on Friday after a year of repairs, and the first cars "
+		"crossed it shortly after the ribbon was cut by the mayor.\n\n"
+		"   Traffic in the town centre is expected to ease now that drivers no longer have to take the "
+		"long way round through the industrial estate every morning.\n");
+	expect_reason(doc, 1, "heuristic:header");
+	expect_kept(doc, 3);
+	wn_doc_free(doc);
+}
+
+static void test_subheading_kept_teasers_not(void **state)
+{
+	(void)state;
+	wn_doc *doc = cleaned(
+		"   The bridge over the river reopened on Friday after a year of repairs, and the first cars "
+		"crossed it shortly after the ribbon was cut by the mayor.\n\n"
+		"   Council Budget Figures, Costs And Timetable\n\n"
+		"   The repairs cost less than the council had set aside for them, and the money left over will "
+		"be spent on new lights along the footpath on the eastern side.\n\n"
+		"   Fishing Fleet Returns Early As Prices Fall Sharply\n\n"
+		"   Lighthouse Keeper Retires After Forty Years Service\n\n"
+		"   Traffic in the town centre is expected to ease now that drivers no longer have to take the "
+		"long way round through the industrial estate every morning.\n\n"
+		"   Buses will return to their old route over the bridge from the first of next month, the "
+		"transport office said in a statement on its website.\n");
+	expect_kept(doc, 1);
+	expect_kept(doc, 3); /* between prose and the paragraph it heads */
+	expect_kept(doc, 5);
+	expect_reason(doc, 7, "heuristic:few-stopwords"); /* teasers in a run */
+	expect_reason(doc, 9, "heuristic:few-stopwords");
+	expect_kept(doc, 11);
 	wn_doc_free(doc);
 }
 
@@ -281,12 +349,16 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words_stopwords_punctuation),
+		cmocka_unit_test(test_emoji_after_sentence_end),
 		cmocka_unit_test(test_title_case_share),
 		cmocka_unit_test(test_markers_separators_links_years),
 		cmocka_unit_test(test_cjk_and_accumulation),
 		cmocka_unit_test(test_article_in_context),
 		cmocka_unit_test(test_other_language_survives),
+		cmocka_unit_test(test_other_language_paragraph_without_full_stop),
 		cmocka_unit_test(test_teasers_without_punctuation_go),
+		cmocka_unit_test(test_table_row_before_article_not_left_as_title),
+		cmocka_unit_test(test_subheading_kept_teasers_not),
 		cmocka_unit_test(test_short_document_kept),
 		cmocka_unit_test(test_wrapped_paragraphs_stay_whole),
 	};

@@ -355,6 +355,62 @@ static void test_builtin_rules_on_chrome(void **state)
 	check_builtin_page(true, true);   /* nor does the interpreter */
 }
 
+/* Bylines that carry their outlet; sentences that start with "By" stay,
+ * and so does a byline with a date, for the metadata filter. */
+static void test_builtin_bylines_with_outlet(void **state)
+{
+	(void)state;
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	wn_doc *doc = doc_from("By Rosa Linde | Valley Courier\n"
+			       "By Ida Marsh, Valley Courier Staff\n"
+			       "By Tom Reyes - Special to the Courier\n"
+			       "By Friday, the council had agreed to the plan.\n"
+			       "By March 3, 2021, the bridge will be open again.\n"
+			       "Posted by Omar Feld on June 2, 2021, 7:45 AM PDT\n",
+			       "o");
+	apply(doc, rs);
+	assert_string_equal(doc->byline, "Rosa Linde");
+	assert_string_equal(reason(doc, 1), "rule:byline-with-outlet");
+	assert_string_equal(reason(doc, 2), "rule:byline-with-outlet");
+	assert_string_equal(reason(doc, 3), "rule:byline-with-outlet");
+	assert_null(reason(doc, 4));
+	assert_null(reason(doc, 5));
+	assert_null(reason(doc, 6));
+	wn_doc_free(doc);
+	wn_ruleset_free(rs);
+}
+
+/* Small print: affiliate disclosures, newsletter promises, site terms,
+ * script notices; the article sentences beside them stay. */
+static void test_builtin_small_print(void **state)
+{
+	(void)state;
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	wn_doc *doc = doc_from("We may earn a commission when you buy through links on our site.\n"
+			       "No spam, ever. You can unsubscribe at any time.\n"
+			       "Use of this website constitutes acceptance of our terms.\n"
+			       "The material on this site may not be reproduced, distributed or used without permission.\n"
+			       "This gallery requires JavaScript.\n"
+			       "If you enjoyed this article, share it with a friend.\n"
+			       "The agents earn a commission on every boat they sell, the harbour master said.\n"
+			       "The new timetable starts on Monday and runs until the spring.\n",
+			       "o");
+	apply(doc, rs);
+	for (unsigned n = 1; n <= 6; n++)
+		if (!reason(doc, n))
+			fail_msg("chrome line %u kept", n);
+	assert_null(reason(doc, 7));
+	assert_null(reason(doc, 8));
+	wn_doc_free(doc);
+	wn_ruleset_free(rs);
+}
+
 /* Under MemoryDenyWriteExecute pcre2_jit_compile fails; no_jit takes that path. */
 static void test_no_jit_matches_the_same(void **state)
 {
@@ -435,6 +491,8 @@ int main(void)
 		cmocka_unit_test(test_problems_with_lines),
 		cmocka_unit_test(test_builtin_rules_load),
 		cmocka_unit_test(test_builtin_rules_on_chrome),
+		cmocka_unit_test(test_builtin_bylines_with_outlet),
+		cmocka_unit_test(test_builtin_small_print),
 		cmocka_unit_test(test_no_jit_matches_the_same),
 		cmocka_unit_test(test_match_limit_skips_rule),
 	};
