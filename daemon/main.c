@@ -22,6 +22,7 @@
 #include "daemon/config.h"
 #include "daemon/events.h"
 #include "daemon/intake.h"
+#include "daemon/notify.h"
 #include "daemon/process.h"
 #include "daemon/watch.h"
 #include "dedup/index.h"
@@ -34,6 +35,7 @@
 #define INTAKE_CAP 4096                     /* names held at once; more wait for a rescan */
 #define PRUNE_EVERY_MS (3600u * 1000)       /* retention of done/ and tmp/ */
 #define TMP_MAX_AGE_S (36 * 3600)           /* a producer's file untouched this long in tmp/ is dead (Maildir) */
+#define STATUS_REFRESH_MS 1000u             /* STATUS= re-sent this often when it changed */
 #define WARNED_MAX 256                      /* skipped names remembered, so scans do not repeat warnings */
 
 struct override {
@@ -61,27 +63,100 @@ struct daemon {
 	uint64_t skipped;
 	char *warned[WARNED_MAX];
 	size_t nwarned;
+
+	uv_timer_t watchdog_timer, status_timer; /* service manager (notify.h) */
+	char status_sent[256];                   /* the last STATUS= sent */
+	bool notify_warned;
 };
 
-/* ---- service manager hooks (issue 6) -----------------------------------
- * The systemd notify module (daemon/notify.{c,h}) plugs in here. Each hook
- * runs on the loop thread, once per event; until that module lands they do
- * nothing, and without $NOTIFY_SOCKET they must stay silent.
- *   hook_ready      READY=1 (+ STATUS=): recovery queued, start-up scan done,
- *                   watch in place; and again at the end of every reload
+/* ---- service manager (systemd's notification protocol, notify.h) -------
+ * All on the loop thread, and silent without $NOTIFY_SOCKET:
+ *   hook_ready      READY=1 with STATUS=: recovery queued, start-up scan
+ *                   done, watch in place; and again at the end of a reload
  *   hook_reloading  RELOADING=1 as a SIGHUP reload begins
  *   hook_stopping   STOPPING=1 on SIGTERM/SIGINT
- *   hook_status     STATUS=<text>: counters, whenever they are logged and
- *                   when intake pauses or resumes
- *   hook_watchdog   called once at start: arm a uv_timer at half of
- *                   $WATCHDOG_USEC that sends WATCHDOG=1 (unref it; any
- *                   handle left open is closed at exit by close_all)
- */
-static void hook_ready(struct daemon *d) { (void)d; }
-static void hook_reloading(struct daemon *d) { (void)d; }
-static void hook_stopping(struct daemon *d) { (void)d; }
-static void hook_status(struct daemon *d, const char *status) { (void)d; (void)status; }
-static void hook_watchdog(struct daemon *d) { (void)d; }
+ *   hook_status     STATUS=<counters>, sent when it changed: when counters
+ *                   are logged, when intake pauses or resumes, and from a
+ *                   timer every STATUS_REFRESH_MS so `systemctl status` is live
+ *   hook_timers     once at start: WATCHDOG=1 at half of $WATCHDOG_USEC (a
+ *                   loop that stops turning stops the pings, and systemd
+ *                   restarts the service), and the status refresh
+ * The timers are unref'd, so they never keep the loop alive; close_all
+ * closes them at exit. */
+static void status_line(struct daemon *d, char *buf, size_t len);
+
+static void notify_check(struct daemon *d, int rc, const char *what)
+{
+	if (rc < 0 && !d->notify_warned) {
+		wn_warn("cannot tell the service manager %s ($NOTIFY_SOCKET): %s", what, strerror(-rc));
+		d->notify_warned = true; /* once: the socket will not get better */
+	}
+}
+
+static void hook_status(struct daemon *d, const char *status)
+{
+	if (!wn_notify_enabled() || !strcmp(status, d->status_sent))
+		return;
+	snprintf(d->status_sent, sizeof d->status_sent, "%s", status);
+	notify_check(d, wn_notify_status("%s", status), "STATUS");
+}
+
+static void hook_ready(struct daemon *d)
+{
+	if (!wn_notify_enabled())
+		return;
+	char line[256], msg[sizeof line + 32];
+	status_line(d, line, sizeof line);
+	snprintf(msg, sizeof msg, "READY=1\nSTATUS=%s", line);
+	snprintf(d->status_sent, sizeof d->status_sent, "%s", line);
+	notify_check(d, wn_notify(msg), "READY=1");
+}
+
+static void hook_reloading(struct daemon *d)
+{
+	notify_check(d, wn_notify_reloading(), "RELOADING=1");
+}
+
+static void hook_stopping(struct daemon *d)
+{
+	notify_check(d, wn_notify_stopping(), "STOPPING=1");
+}
+
+static void on_watchdog_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	notify_check(d, wn_notify_watchdog(), "WATCHDOG=1");
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	char line[256];
+	status_line(d, line, sizeof line);
+	hook_status(d, line);
+}
+
+static void hook_timers(struct daemon *d)
+{
+	if (!wn_notify_enabled())
+		return;
+	uint64_t usec;
+	int rc = wn_notify_watchdog_usec(&usec);
+	if (rc < 0)
+		wn_warn("ignoring a malformed $WATCHDOG_USEC or $WATCHDOG_PID");
+	if (rc > 0) {
+		uint64_t ms = usec / 2000 ? usec / 2000 : 1;
+		uv_timer_init(d->loop, &d->watchdog_timer);
+		d->watchdog_timer.data = d;
+		uv_timer_start(&d->watchdog_timer, on_watchdog_timer, ms, ms);
+		uv_unref((uv_handle_t *)&d->watchdog_timer);
+		wn_info("watchdog: pinging the service manager every %llu ms", (unsigned long long)ms);
+	}
+	uv_timer_init(d->loop, &d->status_timer);
+	d->status_timer.data = d;
+	uv_timer_start(&d->status_timer, on_status_timer, STATUS_REFRESH_MS, STATUS_REFRESH_MS);
+	uv_unref((uv_handle_t *)&d->status_timer);
+}
 
 /* ---- counters ---- */
 
@@ -860,7 +935,7 @@ static int run(struct daemon *d)
 	scan(d, NULL); /* after the watch is in place: nothing falls in between */
 	arm_timers(d);
 	uv_timer_start(&d->prune_timer, on_prune_timer, 0, PRUNE_EVERY_MS);
-	hook_watchdog(d);
+	hook_timers(d);
 	wn_notice("ready: spool %s, output %s, %u worker(s), %s", d->cfg.spool, d->cfg.out,
 		  d->cfg.workers, d->cfg.durable ? "durable" : "not durable (no fsync)");
 	hook_ready(d);

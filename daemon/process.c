@@ -47,7 +47,8 @@ struct job {
 	enum job_state state;
 	wn_claim claim;
 	bool recovered;
-	uint64_t t0; /* uv_hrtime at claim */
+	uint64_t bytes; /* size of the claimed file */
+	uint64_t t0;    /* uv_hrtime at claim */
 	struct cleaner_ref *cref;
 	wn_doc *doc;
 	/* failure, if any: the job then ends in failed/ */
@@ -80,6 +81,7 @@ struct wn_proc {
 
 	struct queue arrival, lane;
 	size_t njobs;
+	uint64_t inflight_bytes; /* input bytes of the jobs held */
 	unsigned npreparing;
 	bool delivering;
 
@@ -148,6 +150,7 @@ static void job_free(struct job *j)
 	wn_claim_clear(&j->claim);
 	cref_put(j->cref);
 	j->p->njobs--;
+	j->p->inflight_bytes -= j->bytes;
 	free(j);
 }
 
@@ -578,7 +581,13 @@ static int add_job(wn_proc *p, const wn_claim *c, bool recovered)
 	j->t0 = uv_hrtime();
 	j->cref = cref_get(p->cleaner);
 	j->state = J_CLAIMED;
+	struct stat st;
+	char *path = wn_spool_work_path(p->sp, &j->claim);
+	if (path && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		j->bytes = (uint64_t)st.st_size;
+	free(path);
 	p->njobs++;
+	p->inflight_bytes += j->bytes;
 	q_push(&p->arrival, j);
 	return 0;
 }
@@ -609,6 +618,12 @@ int wn_proc_recover(wn_proc *p)
 bool wn_proc_has_room(const wn_proc *p)
 {
 	if (p->stopping || p->njobs >= p->max_jobs)
+		return false;
+	/* A document takes tens of times its size in memory while it is
+	 * cleaned (a file of one-letter lines: about 60 times), so the inputs
+	 * held at once are bounded too: no new claim while they add up to the
+	 * size limit. One file of any size can always be taken. */
+	if (p->njobs && p->inflight_bytes >= wn_cleaner_max_bytes(p->cleaner->c))
 		return false;
 	return !p->paused || (p->probe && !p->lane_held && !p->index_held);
 }

@@ -14,6 +14,9 @@
  * daemon calls wn_proc_recover() and the same steps run again, producing
  * the same names and content (see events.h for the log line).
  *
+ * Memory: at most 2 * workers + 2 files are held at once, and no new one
+ * is claimed while those held add up to the cleaner's size limit.
+ *
  * A full disk (ENOSPC, EDQUOT) or another storage error while claiming,
  * indexing or delivering pauses intake; the step is retried on a timer
  * with backoff (1 s doubling to 60 s) and intake resumes when it succeeds.

@@ -2,9 +2,11 @@
 #include "dedup/normalise.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#define XXH_INLINE_ALL /* short keys: a call per hash costs more than the hash */
 #include <xxhash.h>
 
 typedef struct {
@@ -39,7 +41,7 @@ static int sb_word(sbuf *b, const char *w, size_t n)
 	return sb_put(b, w, n);
 }
 
-static bool is_wordchar(int32_t cp)
+static inline bool is_wordchar(int32_t cp)
 {
 	if (cp < 0x80)
 		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
@@ -84,6 +86,9 @@ static bool s_means_is(const char *w, size_t n)
 /* Emit one raw word (apostrophes written as '), expanding contractions. */
 static int emit_word(sbuf *b, const char *w, size_t n)
 {
+	/* every contraction holds an apostrophe, and "cannot" is 6 letters */
+	if (n && !memchr(w, '\'', n) && !(n == 6 && !memcmp(w, "cannot", 6)))
+		return sb_word(b, w, n);
 	static const struct {
 		const char *suffix, *expansion;
 	} tails[] = {{"'re", "are"}, {"'ve", "have"}, {"'ll", "will"}, {"'m", "am"}, {"'d", "would"}};
@@ -124,9 +129,8 @@ static int emit_word(sbuf *b, const char *w, size_t n)
 	if (b->len > 0 && sb_put(b, " ", 1) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < n;) {
-		size_t k = strcspn(w + i, "'");
-		if (k > n - i)
-			k = n - i;
+		const char *q = memchr(w + i, '\'', n - i);
+		size_t k = q ? (size_t)(q - (w + i)) : n - i;
 		if (sb_put(b, w + i, k) < 0)
 			return -ENOMEM;
 		i += k + 1;
@@ -211,10 +215,10 @@ char *wn_norm_text(const char *s, size_t len)
 		i += (size_t)k;
 		n += fold_cp(cp, c + n);
 	}
-	/* Pass 2: words. */
+	/* Pass 2: words. The word buffer holds any word (4 bytes a code point). */
 	sbuf out = {0};
-	sbuf word = {0};
-	int rc = sb_put(&out, "", 0);
+	sbuf word = {.s = malloc(4 * n + 8), .cap = 4 * n + 8};
+	int rc = word.s ? sb_put(&out, "", 0) : -ENOMEM;
 	int32_t prev = 0; /* previous code point that went into the word, 0 if none */
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int32_t cp = c[i], next = i + 1 < n ? c[i + 1] : 0;
@@ -229,15 +233,17 @@ char *wn_norm_text(const char *s, size_t len)
 			}
 		}
 		if (is_wordchar(cp)) {
-			char enc[4];
-			rc = sb_put(&word, enc, (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)enc));
+			if (cp < 0x80)
+				word.s[word.len++] = (char)cp;
+			else
+				word.len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)word.s + word.len);
 			prev = cp;
 		} else if (prev && is_apostrophe(cp) && is_wordchar(next)) {
-			rc = sb_put(&word, "'", 1);
+			word.s[word.len++] = '\'';
 			prev = '\'';
 		} else if (is_digit(prev) && (cp == ',' || cp == '.') && is_digit(next)) {
 			if (cp == '.')
-				rc = sb_put(&word, ".", 1);
+				word.s[word.len++] = '.';
 		} else if (word.len) {
 			rc = emit_word(&out, word.s, word.len);
 			word.len = 0;
@@ -253,11 +259,6 @@ char *wn_norm_text(const char *s, size_t len)
 		return NULL;
 	}
 	return out.s;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* English function words: alone they say nothing about which quote it is. */
@@ -276,16 +277,41 @@ static const char *stopwords[] = {
 	"would", "you", "your", "yours",
 };
 
+#define STOP_LONGEST 7 /* "against", "between": longer words are never function words */
+#define STOP_SLOTS 512
+
+static uint16_t stop_table[STOP_SLOTS]; /* index + 1 into stopwords; 0: empty */
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static uint32_t stop_hash(const char *w, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)w[i]) * 16777619u;
+	return h;
+}
+
+static void stop_build(void)
+{
+	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+		uint32_t p = stop_hash(stopwords[i], strlen(stopwords[i])) % STOP_SLOTS;
+		while (stop_table[p])
+			p = (p + 1) % STOP_SLOTS;
+		stop_table[p] = (uint16_t)(i + 1);
+	}
+}
+
 bool wn_norm_stopword(const char *word, size_t len)
 {
-	char key[16];
-	if (len >= sizeof key)
+	if (len == 0 || len > STOP_LONGEST)
 		return false;
-	memcpy(key, word, len);
-	key[len] = '\0';
-	const char *k = key;
-	return bsearch(&k, stopwords, sizeof stopwords / sizeof stopwords[0], sizeof stopwords[0],
-		       cmp_str) != NULL;
+	pthread_once(&stop_once, stop_build);
+	for (uint32_t p = stop_hash(word, len) % STOP_SLOTS; stop_table[p]; p = (p + 1) % STOP_SLOTS) {
+		const char *s = stopwords[stop_table[p] - 1];
+		if (!strncmp(s, word, len) && s[len] == '\0')
+			return true;
+	}
+	return false;
 }
 
 int wn_norm_words(const char *s, size_t len, wn_words *out)

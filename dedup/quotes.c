@@ -232,6 +232,11 @@ int wn_quotes_find(const char *body, size_t len, wn_quote_span **spans, size_t *
 			i = j;
 			continue;
 		}
+		unsigned char c = (unsigned char)body[i];
+		if (c < 0x80 && c != '"' && c != '\'' && c != '\n' && !skip_reopen) {
+			i++; /* plain ASCII: no quote mark, nothing to decode */
+			continue;
+		}
 		size_t k;
 		int32_t cp = cp_at(body, len, i, &k);
 		if (skip_reopen) {

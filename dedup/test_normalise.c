@@ -79,6 +79,12 @@ static void words_and_content(void **state)
 	assert_true(wn_norm_stopword("going", 5));
 	assert_false(wn_norm_stopword("hinge", 5));
 	assert_false(wn_norm_stopword("averyveryverylongword", 21));
+	assert_true(wn_norm_stopword("a", 1));
+	assert_true(wn_norm_stopword("between", 7)); /* the longest */
+	assert_true(wn_norm_stopword("yours", 5));
+	assert_false(wn_norm_stopword("yourse", 6));
+	assert_false(wn_norm_stopword("thes", 4));
+	assert_false(wn_norm_stopword("", 0));
 }
 
 int main(void)

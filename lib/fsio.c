@@ -95,37 +95,103 @@ bool wn_is_staging_name(const char *name)
 	return name[0] == '.' && n > 5 && !strcmp(name + n - 4, ".tmp");
 }
 
+#define ATOMIC_BUF 65536
+
+struct wn_atomic_file {
+	int fd, err;
+	size_t len;
+	char final[PATH_MAX], staging[PATH_MAX];
+	char buf[ATOMIC_BUF];
+};
+
+int wn_atomic_open(const char *dir, const char *name, wn_atomic_file **out)
+{
+	*out = NULL;
+	wn_atomic_file *f = malloc(sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	if (snprintf(f->final, sizeof f->final, "%s/%s", dir, name) >= (int)sizeof f->final ||
+	    snprintf(f->staging, sizeof f->staging, "%s/.%s.tmp", dir, name) >= (int)sizeof f->staging) {
+		free(f);
+		return -ENAMETOOLONG;
+	}
+	f->fd = open(f->staging, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f->fd < 0) {
+		int e = errno;
+		free(f);
+		return -e;
+	}
+	f->err = 0;
+	f->len = 0;
+	*out = f;
+	return 0;
+}
+
+static void atomic_flush(wn_atomic_file *f)
+{
+	size_t off = 0;
+	while (!f->err && off < f->len) {
+		ssize_t w = write(f->fd, f->buf + off, f->len - off);
+		if (w < 0) {
+			if (errno != EINTR)
+				f->err = -errno;
+			continue;
+		}
+		if (w == 0)
+			f->err = -EIO;
+		off += (size_t)w;
+	}
+	f->len = 0;
+}
+
+void wn_atomic_put(wn_atomic_file *f, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len && !f->err) {
+		if (f->len == ATOMIC_BUF)
+			atomic_flush(f);
+		size_t n = ATOMIC_BUF - f->len < len ? ATOMIC_BUF - f->len : len;
+		memcpy(f->buf + f->len, p, n);
+		f->len += n;
+		p += n;
+		len -= n;
+	}
+}
+
+void wn_atomic_abort(wn_atomic_file *f)
+{
+	if (!f)
+		return;
+	close(f->fd);
+	unlink(f->staging);
+	free(f);
+}
+
+int wn_atomic_commit(wn_atomic_file *f, bool durable)
+{
+	atomic_flush(f);
+	int rc = f->err;
+	if (rc == 0 && durable && fsync(f->fd) < 0)
+		rc = -errno;
+	if (close(f->fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(f->staging, f->final) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(f->staging);
+	free(f);
+	return rc;
+}
+
 int wn_write_atomic(const char *dir, const char *name, const char *data, size_t len,
 		    bool durable)
 {
-	char final[PATH_MAX], staging[PATH_MAX];
-	if (snprintf(final, sizeof final, "%s/%s", dir, name) >= (int)sizeof final ||
-	    snprintf(staging, sizeof staging, "%s/.%s.tmp", dir, name) >= (int)sizeof staging)
-		return -ENAMETOOLONG;
-	int fd = open(staging, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int rc = 0;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (rc == 0 && durable && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(staging, final) < 0)
-		rc = -errno;
+	wn_atomic_file *f;
+	int rc = wn_atomic_open(dir, name, &f);
 	if (rc < 0)
-		unlink(staging);
-	return rc;
+		return rc;
+	wn_atomic_put(f, data, len);
+	return wn_atomic_commit(f, durable);
 }
 
 int wn_fsync_dir(const char *dir)

@@ -26,6 +26,17 @@ int wn_read_fd(int fd, size_t max, char **buf, size_t *len);
 int wn_write_atomic(const char *dir, const char *name, const char *data, size_t len,
 		    bool durable);
 
+/* The same, written in pieces: for output too large to build in memory
+ * first. Writes are buffered; the first error sticks and is returned by
+ * wn_atomic_commit, which fsyncs (when durable), closes and renames into
+ * place — or removes the staging file. wn_atomic_commit and
+ * wn_atomic_abort always free the handle. */
+typedef struct wn_atomic_file wn_atomic_file;
+int wn_atomic_open(const char *dir, const char *name, wn_atomic_file **out);
+void wn_atomic_put(wn_atomic_file *f, const void *data, size_t len);
+int wn_atomic_commit(wn_atomic_file *f, bool durable);
+void wn_atomic_abort(wn_atomic_file *f);
+
 /* fsync a directory so renames into it survive a crash. */
 int wn_fsync_dir(const char *dir);
 

@@ -117,6 +117,104 @@ static void test_json_only_for_duplicates(void **state)
 	wn_doc_free(doc);
 }
 
+/* The .json is streamed (removed[] one entry at a time), yet must read
+ * exactly as jansson would dump the whole record: same bytes. */
+static void test_streamed_json_equals_jansson(void **state)
+{
+	(void)state;
+	const char *text = "A Title\n\nSay \"hi\" twice\n\nback\\slash and tab\there\n\n"
+			   "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80 line\n\nkept paragraph\n\nctrl X line\n";
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, strlen(text), "/in/o3/esc\"aped.txt", "o3", &doc), 0);
+	assert_int_equal(wn_filter_whitespace(doc, NULL), 0);
+	size_t ctrl = 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		if (doc->lines[i].blank || !strcmp(doc->lines[i].text, "kept paragraph"))
+			continue;
+		char *x = strchr(doc->lines[i].text, 'X');
+		if (x) { /* controls never survive decoding; the writer must still escape them */
+			*x = '\x1f';
+			ctrl++;
+		}
+		assert_int_equal(wn_doc_remove(doc, i, i % 2 ? "rule:a\"b" : "duplicate-line"), 0);
+	}
+	assert_int_equal(ctrl, 1);
+	wn_output_opts oo = {.durable = false, .write_text = true};
+	assert_int_equal(wn_output_write(tmpdir, doc, &oo), 0);
+	char *jsonp = wn_output_path(tmpdir, doc, "json");
+	char *got = slurp(jsonp);
+	json_t *rec = wn_output_record(doc);
+	char *want = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(want);
+	size_t n = strlen(want);
+	assert_int_equal(strlen(got), n + 1);
+	assert_memory_equal(got, want, n);
+	assert_int_equal(got[n], '\n');
+	assert_non_null(strstr(got, "\\u001F"));
+	json_decref(rec);
+	free(want);
+	free(got);
+	free(jsonp);
+
+	/* and with nothing removed: "removed": [] */
+	wn_doc *plain;
+	assert_int_equal(wn_doc_parse("Just one line.\n", 15, "/in/o3/plain.txt", "o3", &plain), 0);
+	assert_int_equal(wn_output_write(tmpdir, plain, &oo), 0);
+	jsonp = wn_output_path(tmpdir, plain, "json");
+	got = slurp(jsonp);
+	rec = wn_output_record(plain);
+	want = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_int_equal(strlen(got), strlen(want) + 1);
+	assert_memory_equal(got, want, strlen(want));
+	assert_non_null(strstr(got, "\"removed\": []"));
+	json_decref(rec);
+	free(want);
+	free(got);
+	free(jsonp);
+	wn_doc_free(plain);
+	wn_doc_free(doc);
+}
+
+static void test_atomic_file_in_pieces(void **state)
+{
+	(void)state;
+	/* more than the write buffer, in odd pieces */
+	size_t total = 200000;
+	char *data = malloc(total);
+	for (size_t i = 0; i < total; i++)
+		data[i] = (char)('a' + i % 26);
+	wn_atomic_file *f;
+	assert_int_equal(wn_atomic_open(tmpdir, "pieces.txt", &f), 0);
+	char staging[128], final[128];
+	snprintf(staging, sizeof staging, "%s/.pieces.txt.tmp", tmpdir);
+	snprintf(final, sizeof final, "%s/pieces.txt", tmpdir);
+	for (size_t off = 0; off < total;) {
+		size_t n = off % 7919 + 1;
+		if (n > total - off)
+			n = total - off;
+		wn_atomic_put(f, data + off, n);
+		off += n;
+	}
+	assert_int_equal(access(final, F_OK), -1); /* not visible before the commit */
+	assert_int_equal(wn_atomic_commit(f, true), 0);
+	assert_int_equal(access(staging, F_OK), -1);
+	char *buf;
+	size_t len;
+	assert_int_equal(wn_read_file(final, total, &buf, &len), 0);
+	assert_int_equal(len, total);
+	assert_memory_equal(buf, data, total);
+	free(buf);
+	/* abort leaves neither name */
+	assert_int_equal(wn_atomic_open(tmpdir, "gone.txt", &f), 0);
+	wn_atomic_put(f, data, 10);
+	wn_atomic_abort(f);
+	snprintf(staging, sizeof staging, "%s/.gone.txt.tmp", tmpdir);
+	snprintf(final, sizeof final, "%s/gone.txt", tmpdir);
+	assert_int_equal(access(staging, F_OK), -1);
+	assert_int_equal(access(final, F_OK), -1);
+	free(data);
+}
+
 static void test_write_atomic_failure_leaves_nothing(void **state)
 {
 	(void)state;
@@ -163,6 +261,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_pair_and_schema),
 		cmocka_unit_test(test_json_only_for_duplicates),
+		cmocka_unit_test(test_streamed_json_equals_jansson),
+		cmocka_unit_test(test_atomic_file_in_pieces),
 		cmocka_unit_test(test_write_atomic_failure_leaves_nothing),
 		cmocka_unit_test(test_read_file_refuses_links_fifos_and_big),
 		cmocka_unit_test(test_mkdir_p),

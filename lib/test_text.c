@@ -223,6 +223,35 @@ static void test_windows1252(void **state)
 	free(out);
 }
 
+static void test_windows1252_dense_is_text(void **state)
+{
+	(void)state;
+	/* A short French line in Windows-1252: more than 10% of its bytes are
+	 * above 0x7F, all of them defined there. Text, not binary. */
+	const char in[] = "\x93\xc9t\xe9 \xe0 l'\xeele\x94 \x97 d\xe9j\xe0 vu, \xe7" "a c'est s\xfbr.\n";
+	wn_text_stats st;
+	char *out = decode_ok(in, sizeof in - 1, &st);
+	assert_true(sizeof in - 1 >= 32);
+	assert_string_equal(out, "\xe2\x80\x9c\xc3\x89t\xc3\xa9 \xc3\xa0 l'\xc3\xaele\xe2\x80\x9d \xe2\x80\x94 "
+				 "d\xc3\xa9j\xc3\xa0 vu, \xc3\xa7" "a c'est s\xc3\xbbr.\n");
+	assert_string_equal(st.encoding, "windows-1252");
+	free(out);
+}
+
+static void test_dense_high_bytes_with_undefined_is_binary(void **state)
+{
+	(void)state;
+	/* the same density, but with bytes Windows-1252 leaves undefined: not
+	 * legacy text, so the high bytes count as non-text */
+	char in[64];
+	for (size_t i = 0; i < sizeof in; i++)
+		in[i] = (char)(i % 4 == 0 ? 0x81 : i % 4 == 1 ? 0xff : 'x');
+	char *out = (char *)1;
+	size_t len;
+	assert_int_equal(wn_text_decode(in, sizeof in, &out, &len, NULL), -WN_EBINARY);
+	assert_null(out);
+}
+
 static void test_stray_ff_in_ascii_is_replaced(void **state)
 {
 	(void)state;
@@ -267,6 +296,8 @@ int main(void)
 		cmocka_unit_test(test_controls_removed_tab_kept),
 		cmocka_unit_test(test_utf16le_with_bom),
 		cmocka_unit_test(test_windows1252),
+		cmocka_unit_test(test_windows1252_dense_is_text),
+		cmocka_unit_test(test_dense_high_bytes_with_undefined_is_binary),
 		cmocka_unit_test(test_stray_ff_in_ascii_is_replaced),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_sanitize),

@@ -230,12 +230,14 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 
 	size_t nul, invalid, multibyte, controls, not_cp1252;
 	survey(s, len, &nul, &invalid, &multibyte, &controls, &not_cp1252);
+	/* Windows-1252: no valid UTF-8 multi-byte sequence, and every high
+	 * byte one that Windows-1252 defines. Those bytes are then text. */
+	int legacy = invalid > 0 && multibyte == 0 && not_cp1252 == 0;
 	/* Binary: any NUL, or more than 10% of the bytes neither text nor layout. */
-	if (nul > 0 || (len >= 32 && (invalid + controls) * 10 > len)) {
+	if (nul > 0 || (len >= 32 && ((legacy ? 0 : invalid) + controls) * 10 > len)) {
 		rc = -WN_EBINARY;
 		goto fail;
 	}
-	int legacy = invalid > 0 && multibyte == 0 && not_cp1252 == 0;
 	if (legacy)
 		st->encoding = "windows-1252";
 	if (buf_reserve(&b, len + 1) < 0) {

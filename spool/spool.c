@@ -537,6 +537,40 @@ static int copy_fd(int from, int to)
 	}
 }
 
+/* incoming/<outlet>/ for a producer, made when missing. A new folder is
+ * made in tmp/ under a staging name, given its mode there whatever the
+ * producer's umask (the daemon, in the spool's group, claims files out of
+ * it, so it must be group-writable) and renamed into place: the daemon never
+ * sees it with the wrong mode. When another producer was first, theirs is
+ * used. Returns a descriptor or a negative errno. */
+static int open_incoming_outlet(wn_spool *sp, const char *outlet)
+{
+	int in = sp->fd[WN_SPOOL_INCOMING], tmp = sp->fd[WN_SPOOL_TMP];
+	int fd = open_subdir(in, outlet, false, 0);
+	if (fd != -ENOENT)
+		return fd;
+	char tname[64], claim[WN_CLAIM_LEN + 1];
+	wn_spool_new_claim(claim);
+	snprintf(tname, sizeof tname, ".%s.P%ld.d", claim, (long)getpid());
+	if (mkdirat(tmp, tname, 0775) < 0)
+		return -errno;
+	struct stat st;
+	int rc = 0;
+	if (fstatat(tmp, tname, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fchmodat(tmp, tname, (st.st_mode & S_ISGID) | 0775, 0) < 0)
+		rc = -errno;
+	if (rc == 0 && renameat2(tmp, tname, in, outlet, RENAME_NOREPLACE) < 0) {
+		if (errno == EINVAL || errno == ENOSYS) /* no RENAME_NOREPLACE here */
+			rc = renameat(tmp, tname, in, outlet) < 0 ? -errno : 0;
+		else
+			rc = -errno;
+		if (rc == -EEXIST || rc == -ENOTEMPTY)
+			rc = 0; /* another producer made it first */
+	}
+	unlinkat(tmp, tname, AT_REMOVEDIR); /* still there when not renamed */
+	return rc < 0 ? rc : open_subdir(in, outlet, false, 0);
+}
+
 int wn_spool_submit_fd(wn_spool *sp, const char *outlet, const char *name, int src_fd,
 		       const struct timespec *mtime)
 {
@@ -549,7 +583,10 @@ int wn_spool_submit_fd(wn_spool *sp, const char *outlet, const char *name, int s
 	int fd = openat(tmp, tname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	int rc = copy_fd(src_fd, fd);
+	/* readable by the daemon (group winnow) whatever the producer's umask */
+	int rc = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = copy_fd(src_fd, fd);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && mtime) {
@@ -561,7 +598,7 @@ int wn_spool_submit_fd(wn_spool *sp, const char *outlet, const char *name, int s
 		rc = -errno;
 	int dst = -1;
 	if (rc == 0) {
-		dst = open_subdir(sp->fd[WN_SPOOL_INCOMING], outlet, true, 0775);
+		dst = open_incoming_outlet(sp, outlet);
 		rc = dst < 0 ? dst : rename_noreplace(tmp, tname, dst, name);
 	}
 	if (rc == 0)

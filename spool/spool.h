@@ -86,7 +86,10 @@ bool wn_spool_name_valid(const char *name);
 /* Submit the bytes readable from src_fd as incoming/<outlet>/<name>: write
  * to tmp/, fsync, set the modification time to *mtime when given (so the
  * daemon sees a quiet file), rename into place without replacing (-EEXIST
- * when a file of that name is waiting), fsync the folder. */
+ * when a file of that name is waiting), fsync the folder. The producer's
+ * umask never locks the daemon out: the file is made mode 0644, and a new
+ * incoming/<outlet>/ group-writable (made in tmp/, then renamed in), so a
+ * daemon in the spool's group can read and claim what any producer sent. */
 int wn_spool_submit_fd(wn_spool *sp, const char *outlet, const char *name, int src_fd,
 		       const struct timespec *mtime);
 

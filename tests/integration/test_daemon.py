@@ -195,7 +195,9 @@ class HostileInput(DaemonTest):
 
     def reason(self, outlet, name):
         path = self.sp("failed", outlet, name + ".reason")
-        wait_for(lambda: os.path.exists(path), what="reason file for " + name)
+        # the reason is written first, then the file moved: wait for both
+        wait_for(lambda: os.path.exists(path) and os.path.lexists(self.sp("failed", outlet, name)),
+                 what=name + " quarantined")
         with open(path, encoding="utf-8") as f:
             return f.read()
 

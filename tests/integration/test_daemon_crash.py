@@ -5,10 +5,14 @@ import json
 import os
 import random
 import signal
+import sqlite3
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from wn_testlib import WINNOW  # noqa: E402
 from wn_daemonlib import WINNOWD, WINNOWD_TEST, DaemonTest, files_in, unique_article, wait_for  # noqa: E402
 
 OUTLETS = ["north", "south", "east"]
@@ -76,23 +80,130 @@ class Burst(DaemonTest):
         self.assert_spool_settled(names)
         self.assert_outputs_right(names)
 
-    def test_kill9_during_processing_then_restart(self):
-        rnd = random.Random(7)
-        self.start()
-        names = self.drop_burst(300)
-        for _ in range(3):
-            target = self.delivered_total() + rnd.randint(5, 40)
-            wait_for(lambda: self.delivered_total() >= target or self.delivered_total() == 300,
-                     timeout=60, what="progress before the kill")
+    def launch(self):
+        """Start winnowd without waiting for it to be ready (a kill may
+        then land in recovery or the start-up scan)."""
+        log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen([WINNOWD, "--config", self.conf], stdout=log, stderr=log)
+        log.close()
+
+    def assert_consumer_view(self, names, binaries):
+        """What a consumer may rely on at any moment, crash or not: each
+        input in exactly one place, a visible .txt has its .json, every
+        event line names files that are there, no line twice."""
+        self.assert_each_in_one_place(names)
+        self.assert_each_in_one_place(binaries)
+        for o in OUTLETS:
+            outs = set(files_in(os.path.join(self.out, o)))
+            for n in outs:
+                if n.endswith(b".txt") and not n.startswith(b"."):
+                    self.assertIn(n[:-4] + b".json", outs, "a .txt visible before its .json")
+        ev = self.events()
+        for e in ev:
+            self.assertTrue(os.path.exists(os.path.join(self.out, e["json"])), e)
+            self.assertTrue(e["txt"] is None or os.path.exists(os.path.join(self.out, e["txt"])), e)
+        keys = [(e["outlet"], e["file"]) for e in ev]
+        self.assertEqual(len(keys), len(set(keys)), "an article logged twice in events.jsonl")
+
+    def store_view(self, path):
+        """A state store as SQLite shows it (schema in README, State store)."""
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        try:
+            q = lambda sql: db.execute(sql).fetchall()  # noqa: E731
+            return {
+                "articles": q("SELECT count(*), count(DISTINCT id), count(DISTINCT seq) FROM articles")[0],
+                "ids": {r[0] for r in q("SELECT id FROM articles")},
+                "duplicates": q("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")[0][0],
+                "chrome_docs": q("SELECT count(*), count(DISTINCT id) FROM chrome_docs")[0],
+                "line_docs": {(o, k): d for o, k, d in q("SELECT name, line_key, docs FROM chrome_lines "
+                                                         "JOIN outlets USING (outlet_id)")},
+            }
+        finally:
+            db.close()
+
+    def reference_store(self, names):
+        """The same articles recorded once each, without crashes, by winnow clean."""
+        ref = self.path("ref.db")
+        paths = [self.sp("done", o, nm) for o in OUTLETS for nm in names[o]]
+        r = subprocess.run([WINNOW, "clean", "--state", ref, "-o", self.path("ref-out")] + paths,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return self.store_view(ref)
+
+    @unittest.skipIf(os.environ.get("WN_VALGRIND"), "too slow under valgrind (ASan runs it)")
+    def test_kill9_torture(self):
+        # Random kill moments, seeded and printed so a failure can be replayed:
+        # WN_TORTURE_SEED=<seed> python3 tests/integration/test_daemon_crash.py Burst.test_kill9_torture
+        seed = int(os.environ.get("WN_TORTURE_SEED") or random.SystemRandom().randrange(1 << 31))
+        print("\n  crash torture seed %d (replay with WN_TORTURE_SEED=%d)" % (seed, seed), file=sys.stderr)
+        rnd = random.Random(seed)
+        n = 400
+        for o in OUTLETS:
+            os.makedirs(self.sp("incoming", o), exist_ok=True)
+        names = {o: [] for o in OUTLETS}
+        binaries = {o: [] for o in OUTLETS}
+        for i in range(n):  # half waiting before the first start, half dropped while it runs
+            if i == n // 2:
+                self.start()
+            o = OUTLETS[i % 3]
+            names[o].append("story-%04d.txt" % i)
+            self.drop(o, names[o][-1], unique_article(i)[0])
+            if i % 50 == 7:  # some that go to failed/, killed at too
+                binaries[o].append("blob-%04d.bin" % i)
+                self.drop(o, binaries[o][-1], bytes(rnd.randrange(256) for _ in range(64)) + b"\0")
+        kills = []
+        for round_ in range(6):
+            before = self.delivered_total()
+            if before >= n:
+                break
+            if round_ % 3 == 2:  # in start-up: recovery, staging clean-up, the first scan
+                self.proc.kill()
+                self.proc.wait()
+                self.launch()
+                delay = rnd.uniform(0, 0.08)
+                time.sleep(delay)  # not synchronisation: a random moment to kill at
+                kills.append("start+%.0fms" % (delay * 1000))
+            else:  # while delivering
+                target = before + rnd.randint(1, 40)
+                wait_for(lambda: self.delivered_total() >= min(target, n), timeout=60,
+                         what="progress before kill %d (seed %d)" % (round_, seed))
+                delay = rnd.uniform(0, 0.03)
+                time.sleep(delay)
+                kills.append("after %d delivered+%.0fms" % (target, delay * 1000))
             self.proc.kill()  # SIGKILL: no clean-up at all
             self.proc.wait()
-            self.assert_each_in_one_place(names)
+            self.assert_consumer_view(names, binaries)
             self.start()
-        wait_for(lambda: self.delivered_total() == 300, timeout=120, what="all delivered")
-        self.assert_spool_settled(names)
-        self.assert_outputs_right(names)
+        print("  kills: " + ", ".join(kills), file=sys.stderr)
+        nbin = sum(len(b) for b in binaries.values())
+        wait_for(lambda: self.delivered_total() == n and
+                 sum(self.count("failed", o) for o in OUTLETS) == 2 * nbin,
+                 timeout=120, what="all settled (seed %d)" % seed)
         rc, _ = self.stop()
-        self.assertEqual(rc, 0)
+        self.assertEqual(rc, 0, self.log()[-3000:])
+
+        everything = {o: names[o] + binaries[o] for o in OUTLETS}
+        self.assert_spool_settled(everything)
+        self.assert_outputs_right(names)
+        ids = set()
+        for o in OUTLETS:  # exactly one .json and one .txt per article, nothing else
+            want = sorted([s[:-4].encode() + e for s in names[o] for e in (b".json", b".txt")])
+            self.assertEqual(files_in(os.path.join(self.out, o)), want)
+            self.assertEqual(sorted(files_in(self.sp("failed", o))),
+                             sorted([b.encode() for b in binaries[o]] + [b.encode() + b".reason" for b in binaries[o]]))
+            for s in names[o]:
+                with open(os.path.join(self.out, o, s[:-4] + ".json")) as f:
+                    ids.add(json.load(f)["id"])
+        ev = self.events()
+        self.assertEqual(len(ev), n)
+        self.assertEqual({e["id"] for e in ev}, ids)
+        st, ref = self.store_view(self.path("state", "winnow.db")), self.reference_store(names)
+        self.assertEqual(st["articles"], (n, n, n), "each article once in the state store")
+        self.assertEqual(st["ids"], ids)
+        self.assertEqual(st["duplicates"], 0, "a re-run counted as a duplicate of itself")
+        self.assertEqual(st["chrome_docs"], (n, n), "a page counted twice for chrome")
+        self.assertEqual(st["line_docs"], ref["line_docs"], "chrome line counts differ from one clean run")
+        self.assertEqual(ref["articles"], (n, n, n))
 
     def test_crash_between_event_and_done_logs_once(self):
         # The state a crash leaves between appending the event line and the

@@ -116,11 +116,13 @@ class DaemonTest(TempDirTest):
         with open(self.conf, "w") as f:
             f.write("[winnowd]\n" + "".join("%s = %s\n" % kv for kv in s.items()) + (raw or ""))
 
-    def start(self, binary=None, env=None, args=()):
+    def start(self, binary=None, env=None, args=(), wrap=()):
+        """Start winnowd and wait until it is ready. wrap: a command prefix
+        that execs the daemon in the same process (setpriv, unshare)."""
         e = dict(os.environ)
         e.update(env or {})
         log = open(self.logfile, "ab")
-        self.proc = subprocess.Popen([binary or WINNOWD, "--config", self.conf] + list(args),
+        self.proc = subprocess.Popen(list(wrap) + [binary or WINNOWD, "--config", self.conf] + list(args),
                                      stdout=log, stderr=log, env=e)
         log.close()
         wait_for(lambda: "ready:" in self.log() or self.proc.poll() is not None, what="winnowd ready")
