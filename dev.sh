@@ -71,6 +71,14 @@ case "${1:-run}" in
     rc=0
     tests/fuzz/run.sh 60 || rc=$?
     [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]
+    # One closing line over both builds (meson's summary is per build).
+    python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, sys
+res = [json.loads(l)["result"] for f in sys.argv[1:] for l in open(f) if l.strip()]
+ok = sum(r in ("OK", "EXPECTEDFAIL") for r in res)
+skipped = sum(r == "SKIP" for r in res)
+print(f"tests: {ok} passed, {len(res) - ok - skipped} failed, {skipped} skipped")
+PY
     ;;
   valgrind)
     PKGS+=(valgrind)
