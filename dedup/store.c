@@ -96,6 +96,13 @@ int wn_store_error(wn_store *st, int rc, const char *what)
 
 int wn_store_exec(wn_store *st, const char *sql)
 {
+	/* A cached statement that stepped to a row keeps its read transaction
+	 * open until reset; left so across a COMMIT it pins the write-ahead log,
+	 * which then can never be checkpointed and grows without bound. No
+	 * caller holds a row across transaction control, so reset them all. */
+	for (size_t i = 0; i < WN_SQL_COUNT; i++)
+		if (st->stmt[i])
+			sqlite3_reset(st->stmt[i]);
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : wn_store_error(st, rc, sql);
 }
