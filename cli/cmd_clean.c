@@ -60,9 +60,13 @@ char *wn_outlet_of_path(const char *path)
 	char resolved[PATH_MAX];
 	char *dir = dirname(copy);
 	char *name = NULL;
+	/* A folder that cannot be resolved (missing) gives "unknown": reading
+	 * the file then reports the real error. */
 	if (realpath(dir, resolved)) {
 		char *base = strrchr(resolved, '/');
 		name = strdup(base && base[1] ? base + 1 : "unknown");
+	} else {
+		name = strdup("unknown");
 	}
 	free(copy);
 	if (name && !wn_outlet_valid(name)) {

@@ -95,6 +95,12 @@ class CleanErrors(TempDirTest):
         self.assertTrue(os.path.exists(self.path("out", "o", "good.txt")))
         self.assertFalse(os.path.exists(self.path("out", "o", "blob.json")))
 
+    def test_missing_folder_reports_missing_file(self):
+        missing = self.path("no-such-folder", "a.txt")
+        r = run([WINNOW, "clean", "-o", self.path("out"), missing])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("No such file or directory", r.stderr.decode())
+
     def test_symlink_not_followed(self):
         target = self.write("secret/passwd", "root:x:0:0:root:/root:/bin/bash\n")
         os.makedirs(self.path("o"), exist_ok=True)
