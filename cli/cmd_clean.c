@@ -196,9 +196,8 @@ int wn_cmd_clean(int argc, char **argv)
 		return rc == -EINVAL ? 2 : 1;
 	}
 	wn_index *idx;
-	rc = wn_index_open(&o.index, &idx, err, sizeof err);
+	rc = wn_cli_index_open("clean", &o.index, &idx);
 	if (rc < 0) {
-		fprintf(stderr, "winnow clean: %s\n", err[0] ? err : wn_strerror(rc));
 		wn_cleaner_free(cl);
 		return 1;
 	}

@@ -77,12 +77,9 @@ int wn_cmd_quotes(int argc, char **argv)
 		return 2;
 	}
 	wn_index *idx;
-	char err[512] = "";
-	int rc = wn_index_open(&cfg, &idx, err, sizeof err);
-	if (rc < 0) {
-		fprintf(stderr, "winnow quotes: %s\n", err[0] ? err : wn_strerror(rc));
+	int rc = wn_cli_index_open("quotes", &cfg, &idx);
+	if (rc < 0)
 		return 1;
-	}
 	json_t *list;
 	rc = wn_index_quotes(idx, min_outlets, &list);
 	wn_index_close(idx);

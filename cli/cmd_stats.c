@@ -49,12 +49,9 @@ int wn_cmd_stats(int argc, char **argv)
 		return 2;
 	}
 	wn_index *idx;
-	char err[512] = "";
-	int rc = wn_index_open(&cfg, &idx, err, sizeof err);
-	if (rc < 0) {
-		fprintf(stderr, "winnow stats: %s\n", err[0] ? err : wn_strerror(rc));
+	int rc = wn_cli_index_open("stats", &cfg, &idx);
+	if (rc < 0)
 		return 1;
-	}
 	wn_index_stats st;
 	rc = wn_index_stats_get(idx, &st);
 	wn_index_close(idx);

@@ -3,7 +3,11 @@
 #ifndef WN_CLI_STATE_OPT_H
 #define WN_CLI_STATE_OPT_H
 
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "dedup/index.h"
+#include "lib/text.h"
 
 /* Where `winnow stats` and `winnow quotes` look without --state:
  * $WINNOW_STATE, else state/winnow.db (the local default). */
@@ -19,6 +23,17 @@ static inline unsigned wn_parse_count(const char *s)
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 	return (*s && !*end && v > 0 && v < 1000000000ul) ? (unsigned)v : 0;
+}
+
+/* Open the state store for subcommand `cmd`; on failure print one line
+ * "winnow CMD: why" on stderr. Returns 0 or a negative errno. */
+static inline int wn_cli_index_open(const char *cmd, const wn_index_config *cfg, wn_index **idx)
+{
+	char err[512] = "";
+	int rc = wn_index_open(cfg, idx, err, sizeof err);
+	if (rc < 0)
+		fprintf(stderr, "winnow %s: %s\n", cmd, err[0] ? err : wn_strerror(rc));
+	return rc;
 }
 
 #endif
