@@ -95,25 +95,32 @@ int wn_doc_parse(const char *bytes, size_t len, const char *source, const char *
 	doc->stats.controls_removed = ts.controls_removed;
 	doc->stats.encoding = ts.encoding;
 
-	/* Split on LF in place. A final newline does not start another line. */
-	size_t n = 0;
-	for (size_t i = 0; i < tlen; i++)
-		n += doc->text[i] == '\n';
-	n += tlen > 0 && doc->text[tlen - 1] != '\n';
+	/* Split on LF in place, in one pass: the line array starts from a guess
+	 * (news text runs at 40 to 80 bytes a line) and doubles when short. A
+	 * final newline does not start another line. */
+	size_t cap = tlen / 32 + 16;
 	rc = -ENOMEM;
-	doc->lines = calloc(n ? n : 1, sizeof *doc->lines);
+	doc->lines = malloc(cap * sizeof *doc->lines);
 	if (!doc->lines)
 		goto fail;
 	char *p = doc->text, *end = doc->text + tlen;
 	while (p < end) {
+		if (doc->nlines == cap) {
+			wn_line *more = realloc(doc->lines, 2 * cap * sizeof *more);
+			if (!more)
+				goto fail;
+			doc->lines = more;
+			cap *= 2;
+		}
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *stop = nl ? nl : end;
 		*stop = '\0';
-		wn_line *l = &doc->lines[doc->nlines];
-		l->text = p;
-		l->len = (uint32_t)(stop - p);
-		l->lineno = (uint32_t)(doc->nlines + 1);
-		l->blank = l->len == 0;
+		doc->lines[doc->nlines] = (wn_line){
+			.text = p,
+			.len = (uint32_t)(stop - p),
+			.lineno = (uint32_t)(doc->nlines + 1),
+			.blank = stop == p,
+		};
 		doc->nlines++;
 		p = stop + 1;
 	}
