@@ -1,5 +1,6 @@
 /* text.c — see text.h. */
 #include "lib/text.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,27 +38,7 @@ static int buf_put_cp(buf_t *b, int32_t cp)
 
 size_t wn_utf8_seq_len(const unsigned char *s, size_t n)
 {
-	if (n == 0)
-		return 0;
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t need;
-	uint32_t cp, min;
-	if (c >= 0xC2 && c <= 0xDF) { need = 2; cp = c & 0x1F; min = 0x80; }
-	else if (c >= 0xE0 && c <= 0xEF) { need = 3; cp = c & 0x0F; min = 0x800; }
-	else if (c >= 0xF0 && c <= 0xF4) { need = 4; cp = c & 0x07; min = 0x10000; }
-	else return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return need;
+	return wn_utf8_len_at(s, n);
 }
 
 /* Windows-1252 bytes 0x80..0x9F; other bytes map to the same code point. */
@@ -68,7 +49,7 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0xFFFD,
 };
 
-bool wn_nfc_quick(int32_t cp)
+static inline bool nfc_quick(int32_t cp)
 {
 	/* Starters (combining class 0) that NFC leaves alone and that are never
 	 * the second part of a canonical composition, so no neighbour changes
@@ -99,6 +80,11 @@ bool wn_nfc_quick(int32_t cp)
 	       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xFB50 && cp <= 0xFDFF) ||
 	       (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE70 && cp <= 0xFEFF) ||
 	       (cp >= 0xFF01 && cp <= 0xFFEE) || cp == 0xFFFD || (cp >= 0x1F000 && cp <= 0x1FAFF);
+}
+
+bool wn_nfc_quick(int32_t cp)
+{
+	return nfc_quick(cp);
 }
 
 /* Append one code point, applying the newline and control-character rules.
@@ -220,7 +206,8 @@ static int decode_8bit(const unsigned char *s, size_t n, bool legacy, buf_t *b, 
 			if (c >= 0x80 && legacy) {
 				cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;
 			} else if (c >= 0x80) {
-				size_t k = wn_utf8_seq_len(s + i, n - i);
+				uint32_t v;
+				size_t k = wn_utf8_decode_at(s + i, n - i, &v);
 				if (k == 0) {
 					sv->invalid++;
 					/* bytes Windows-1252 leaves undefined, and 0xFF (rare as 'ÿ', common in binary) */
@@ -230,10 +217,8 @@ static int decode_8bit(const unsigned char *s, size_t n, bool legacy, buf_t *b, 
 					cp = 0xFFFD;
 				} else {
 					sv->multibyte++;
-					utf8proc_int32_t v;
-					utf8proc_iterate(s + i, (utf8proc_ssize_t)k, &v);
 					if (v > 0x9F && v != 0xFEFF) { /* stays */
-						sv->nfc_needed = sv->nfc_needed || !wn_nfc_quick(v);
+						sv->nfc_needed = sv->nfc_needed || !nfc_quick((int32_t)v);
 						i += k;
 						continue;
 					}
@@ -282,7 +267,7 @@ static int nfc_append(const char *in, size_t len, buf_t *out)
 	while (i < len) {
 		utf8proc_int32_t cp;
 		size_t k = s[i] < 0x80 ? 1 : (size_t)utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (s[i] < 0x80 || wn_nfc_quick(cp)) {
+		if (s[i] < 0x80 || nfc_quick(cp)) {
 			last_quick = i;
 			i += k;
 			continue;
@@ -291,7 +276,7 @@ static int nfc_append(const char *in, size_t len, buf_t *out)
 		size_t start = last_quick > done ? last_quick : done, end = len, quick_from = len;
 		for (size_t j = i + k; j < len; j += k) {
 			k = s[j] < 0x80 ? 1 : (size_t)utf8proc_iterate(s + j, (utf8proc_ssize_t)(len - j), &cp);
-			if (s[j] < 0x80 || wn_nfc_quick(cp)) {
+			if (s[j] < 0x80 || nfc_quick(cp)) {
 				if (quick_from == len)
 					quick_from = j;
 				if (j + k - quick_from >= NFC_BREAK) {
@@ -419,7 +404,7 @@ char *wn_utf8_sanitize(const char *s, size_t n)
 		return NULL;
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t k = wn_utf8_seq_len(u + i, n - i);
+		size_t k = wn_utf8_len_at(u + i, n - i);
 		if (k == 0 || u[i] == 0) {
 			if (buf_put_cp(&b, 0xFFFD) < 0) {
 				free(b.p);
