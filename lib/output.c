@@ -215,28 +215,31 @@ int wn_output_write(const char *outdir, wn_doc *doc, const wn_output_opts *opts)
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	if (snprintf(dir, sizeof dir, "%s/%s", outdir, doc->outlet) >= (int)sizeof dir)
 		return -ENAMETOOLONG;
-	int rc = wn_mkdir_p(dir, 0755);
-	if (rc < 0)
-		return rc;
+	/* Staging names are ".<name>.tmp": the name must leave room for them. */
+	if (strlen(doc->stem) + 6 + 5 > NAME_MAX) {
+		int rc = wn_mkdir_p(dir, 0755);
+		return rc < 0 ? rc : -ENAMETOOLONG;
+	}
 	size_t blen;
 	char *body = wn_doc_body(doc, &blen); /* also fills the output stats */
 	if (!body)
 		return -ENOMEM;
 
-	/* Staging names are ".<name>.tmp": the name must leave room for them. */
-	if (strlen(doc->stem) + 6 + 5 > NAME_MAX) {
-		rc = -ENAMETOOLONG;
-		goto out;
-	}
+	/* The outlet's folder exists but for the first article of an outlet:
+	 * create it when the first file cannot be, not each time. */
 	snprintf(name, sizeof name, "%s.json", doc->stem);
-	rc = write_record_file(dir, name, doc, opts->durable);
+	int rc = write_record_file(dir, name, doc, opts->durable);
+	if (rc == -ENOENT) {
+		rc = wn_mkdir_p(dir, 0755);
+		if (rc == 0)
+			rc = write_record_file(dir, name, doc, opts->durable);
+	}
 	if (rc == 0 && opts->write_text) {
 		snprintf(name, sizeof name, "%s.txt", doc->stem);
 		rc = wn_write_atomic(dir, name, body, blen, opts->durable);
 	}
 	if (rc == 0 && opts->durable)
 		rc = wn_fsync_dir(dir);
-out:
 	free(body);
 	return rc;
 }

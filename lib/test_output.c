@@ -236,6 +236,27 @@ static void test_output_json_equals_file_and_jansson(void **state)
 	wn_doc_free(doc);
 }
 
+/* The outlet's folder is made when missing (with missing parents), and an
+ * output path through a plain file fails cleanly. */
+static void test_output_folders(void **state)
+{
+	(void)state;
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse("Body.\n", 6, "/x/o6/f.txt", "o6", &doc), 0);
+	wn_output_opts oo = {.durable = false, .write_text = true};
+	char out[128], file[128];
+	snprintf(out, sizeof out, "%s/new/deeper", tmpdir);
+	assert_int_equal(wn_output_write(out, doc, &oo), 0);
+	assert_int_equal(wn_output_write(out, doc, &oo), 0); /* again: folder exists */
+	char *txtp = wn_output_path(out, doc, "txt");
+	assert_int_equal(access(txtp, F_OK), 0);
+	free(txtp);
+	snprintf(file, sizeof file, "%s/plainfile", tmpdir);
+	assert_int_equal(wn_write_atomic(tmpdir, "plainfile", "x", 1, false), 0);
+	assert_int_equal(wn_output_write(file, doc, &oo), -ENOTDIR);
+	wn_doc_free(doc);
+}
+
 static void test_atomic_file_in_pieces(void **state)
 {
 	(void)state;
@@ -324,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_json_only_for_duplicates),
 		cmocka_unit_test(test_streamed_json_equals_jansson),
 		cmocka_unit_test(test_output_json_equals_file_and_jansson),
+		cmocka_unit_test(test_output_folders),
 		cmocka_unit_test(test_atomic_file_in_pieces),
 		cmocka_unit_test(test_write_atomic_failure_leaves_nothing),
 		cmocka_unit_test(test_read_file_refuses_links_fifos_and_big),
