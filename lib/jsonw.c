@@ -78,33 +78,31 @@ static inline void put(wn_jsonw *w, const char *data, size_t n)
 
 #define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
 
-static void newline_indent(wn_jsonw *w, unsigned depth)
+/* A comma (unless `first`), a new line and the indentation of `depth`. */
+static void newline_indent(wn_jsonw *w, unsigned depth, bool first)
 {
-	static const char spaces[] = "\n                                                               ";
-	size_t n = (size_t)depth * w->indent + 1;
-	if (n < sizeof spaces) {
-		put(w, spaces, n);
+	size_t n = (size_t)depth * w->indent;
+	if (!reserve(w, n + 2))
 		return;
-	}
-	if (!reserve(w, n))
-		return;
-	w->buf[w->len] = '\n';
-	memset(w->buf + w->len + 1, ' ', n - 1);
-	w->len += n;
+	char *o = w->buf + w->len;
+	if (!first)
+		*o++ = ',';
+	*o++ = '\n';
+	for (size_t k = 0; k < n; k++)
+		*o++ = ' ';
+	w->len = (size_t)(o - w->buf);
 }
 
 /* What goes before a value or a key: nothing after a key (or at the top),
  * else a comma unless first, then a new line at the container's depth. */
-static void before_value(wn_jsonw *w)
+static inline void before_value(wn_jsonw *w)
 {
 	if (w->after_key) {
 		w->after_key = false;
 		return;
 	}
-	if (!w->first)
-		PUT_LIT(w, ",");
+	newline_indent(w, w->depth, w->first);
 	w->first = false;
-	newline_indent(w, w->depth);
 }
 
 static void open_container(wn_jsonw *w, char c)
@@ -123,7 +121,7 @@ static void close_container(wn_jsonw *w, char c)
 	}
 	w->depth--;
 	if (!w->first) /* not empty: jansson writes [] and {} for those */
-		newline_indent(w, w->depth);
+		newline_indent(w, w->depth, true);
 	put(w, &c, 1);
 	w->first = false; /* the parent holds at least this one */
 }
@@ -219,23 +217,73 @@ static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
 
 #define SHORT_STRING 4096
 
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_CTZ 1 /* the first special byte of a word from its mask */
+#else
+#define LITTLE_ENDIAN_CTZ 0
+#endif
+
 static void put_escaped(wn_jsonw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	/* Short strings: room for the worst case (every byte \u00XX) at once. */
+	/* Short strings: room for the worst case (every byte \u00XX) at once,
+	 * then scan and copy in one go. A word is stored whole before its
+	 * special byte is known: the worst case leaves room past it, and what
+	 * follows the special byte is written over. */
 	if (n <= SHORT_STRING && reserve(w, 6 * n + 2)) {
 		char *o = w->buf + w->len;
 		*o++ = '"';
-		for (size_t i = 0; i < n;) {
-			size_t r = plain_run(s, i, n);
-			memcpy(o, s + i, r);
-			o += r;
-			i += r;
-			if (i < n) {
-				size_t k;
-				o += escape_one(s + i, o, &k);
-				i += k;
+		size_t i = 0;
+		while (i < n) {
+			if (n - i >= 8) {
+				uint64_t x;
+				memcpy(&x, s + i, 8);
+				memcpy(o, &x, 8);
+				uint64_t m = special_bytes(x);
+				if (!m) {
+					i += 8;
+					o += 8;
+					continue;
+				}
+#if LITTLE_ENDIAN_CTZ
+				size_t at = (size_t)__builtin_ctzll(m) / 8;
+				i += at;
+				o += at;
+#endif
 			}
+#if LITTLE_ENDIAN_CTZ
+			else if (n >= 8 && n - i >= 2) {
+				/* the last 2..7 bytes: the string's last word, shifted
+				 * past the bytes already done (room as above) */
+				size_t r = n - i;
+				uint64_t x;
+				memcpy(&x, s + n - 8, 8);
+				x >>= 8 * (8 - r);
+				memcpy(o, &x, 8);
+				uint64_t m = special_bytes(x) & (~0ULL >> 8 * (8 - r));
+				size_t at = m ? (size_t)__builtin_ctzll(m) / 8 : r;
+				i += at;
+				o += at;
+				if (i == n)
+					break;
+			}
+#endif
+			unsigned char c = s[i];
+			if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+				*o++ = (char)c;
+				i++;
+				continue;
+			}
+			size_t k = c >= 0x80 ? wn_utf8_len_at(s + i, n - i) : 0;
+			if (k) {
+				for (size_t b = 0; b < k; b++)
+					o[b] = (char)s[i + b];
+				o += k;
+				i += k;
+				continue;
+			}
+			o += escape_one(s + i, o, &k);
+			i += k;
 		}
 		*o++ = '"';
 		w->len = (size_t)(o - w->buf);
@@ -261,6 +309,19 @@ void wn_jsonw_keyn(wn_jsonw *w, const char *key, size_t n)
 	before_value(w);
 	put_escaped(w, key, n);
 	PUT_LIT(w, ": ");
+	w->after_key = true;
+}
+
+void wn_jsonw_key_plain(wn_jsonw *w, const char *key, size_t n)
+{
+	before_value(w);
+	if (!reserve(w, n + 4))
+		return;
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	memcpy(o, key, n);
+	memcpy(o + n, "\": ", 3);
+	w->len += n + 4;
 	w->after_key = true;
 }
 

@@ -49,7 +49,10 @@ void wn_jsonw_array_begin(wn_jsonw *w);
 void wn_jsonw_array_end(wn_jsonw *w);
 void wn_jsonw_key(wn_jsonw *w, const char *key);
 void wn_jsonw_keyn(wn_jsonw *w, const char *key, size_t n);
-#define WN_JSONW_KEY(w, literal) wn_jsonw_keyn((w), (literal), sizeof(literal) - 1)
+/* A key that needs no escaping (printable ASCII without '"' and '\'), as
+ * the literal keys of a record: written without looking at it. */
+void wn_jsonw_key_plain(wn_jsonw *w, const char *key, size_t n);
+#define WN_JSONW_KEY(w, literal) wn_jsonw_key_plain((w), "" literal, sizeof(literal) - 1)
 
 void wn_jsonw_string(wn_jsonw *w, const char *s); /* NULL writes null */
 void wn_jsonw_stringn(wn_jsonw *w, const char *s, size_t n); /* a NUL becomes \u0000 */

@@ -113,7 +113,7 @@ static void write_record(wn_jsonw *w, const wn_doc *doc)
 		WN_JSONW_KEY(w, "line");
 		wn_jsonw_int(w, l->lineno);
 		WN_JSONW_KEY(w, "text");
-		wn_jsonw_string(w, l->text);
+		wn_jsonw_stringn(w, l->text, l->len);
 		WN_JSONW_KEY(w, "reason");
 		wn_jsonw_string(w, l->reason);
 		wn_jsonw_object_end(w);

@@ -287,6 +287,37 @@ static void test_misuse_is_an_error(void **state)
 	assert_null(out);
 }
 
+/* Literal keys written without a look give what escaping keys gives. */
+static void test_plain_keys(void **state)
+{
+	(void)state;
+	wn_jsonw a, b;
+	wn_jsonw_init(&a, 2, NULL, NULL);
+	wn_jsonw_init(&b, 2, NULL, NULL);
+	wn_jsonw_object_begin(&a);
+	wn_jsonw_object_begin(&b);
+	WN_JSONW_KEY(&a, "line");
+	wn_jsonw_key(&b, "line");
+	wn_jsonw_int(&a, 7);
+	wn_jsonw_int(&b, 7);
+	WN_JSONW_KEY(&a, "a longer key, with spaces");
+	wn_jsonw_key(&b, "a longer key, with spaces");
+	wn_jsonw_array_begin(&a);
+	wn_jsonw_array_begin(&b);
+	wn_jsonw_array_end(&a);
+	wn_jsonw_array_end(&b);
+	wn_jsonw_object_end(&a);
+	wn_jsonw_object_end(&b);
+	char *ta, *tb;
+	size_t la, lb;
+	assert_int_equal(wn_jsonw_finish(&a, &ta, &la), 0);
+	assert_int_equal(wn_jsonw_finish(&b, &tb, &lb), 0);
+	assert_string_equal(ta, "{\n  \"line\": 7,\n  \"a longer key, with spaces\": []\n}");
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_structures_as_jansson),
 		cmocka_unit_test(test_sink_same_text),
 		cmocka_unit_test(test_misuse_is_an_error),
+		cmocka_unit_test(test_plain_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

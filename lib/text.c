@@ -259,15 +259,26 @@ static int decode_8bit(const unsigned char *s, size_t n, bool legacy, buf_t *b, 
  * run of quick code points long enough to be worth a break. */
 #define NFC_BREAK 32
 
+/* Is the code point at s[i] a wn_nfc_quick one? *k receives its length.
+ * (A byte that is not UTF-8, which the decoder never leaves, is not.) */
+static inline bool quick_at(const unsigned char *s, size_t i, size_t len, size_t *k)
+{
+	uint32_t cp;
+	*k = wn_utf8_decode_at(s + i, len - i, &cp);
+	if (*k == 0) {
+		*k = 1;
+		return false;
+	}
+	return nfc_quick((int32_t)cp);
+}
+
 static int nfc_append(const char *in, size_t len, buf_t *out)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t done = 0, last_quick = 0; /* in[done, ...) is still to be written */
-	size_t i = 0;
+	size_t i = 0, k;
 	while (i < len) {
-		utf8proc_int32_t cp;
-		size_t k = s[i] < 0x80 ? 1 : (size_t)utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (s[i] < 0x80 || nfc_quick(cp)) {
+		if (quick_at(s, i, len, &k)) {
 			last_quick = i;
 			i += k;
 			continue;
@@ -275,30 +286,35 @@ static int nfc_append(const char *in, size_t len, buf_t *out)
 		/* a stretch from the last quick code point to the next long quick run */
 		size_t start = last_quick > done ? last_quick : done, end = len, quick_from = len;
 		for (size_t j = i + k; j < len; j += k) {
-			k = s[j] < 0x80 ? 1 : (size_t)utf8proc_iterate(s + j, (utf8proc_ssize_t)(len - j), &cp);
-			if (s[j] < 0x80 || nfc_quick(cp)) {
-				if (quick_from == len)
-					quick_from = j;
-				if (j + k - quick_from >= NFC_BREAK) {
-					end = quick_from;
-					break;
-				}
-			} else {
+			if (!quick_at(s, j, len, &k)) {
 				quick_from = len;
+				continue;
+			}
+			if (quick_from == len)
+				quick_from = j;
+			if (j + k - quick_from >= NFC_BREAK) {
+				end = quick_from;
+				break;
 			}
 		}
 		utf8proc_uint8_t *nfc = NULL;
 		utf8proc_ssize_t m = utf8proc_map(s + start, (utf8proc_ssize_t)(end - start), &nfc,
 						  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-		if (m < 0) /* only lack of memory is possible on valid UTF-8 */
+		if (m == UTF8PROC_ERROR_NOMEM)
 			return -ENOMEM;
+		if (m < 0) { /* not valid UTF-8 (see quick_at): the stretch stays as it is */
+			nfc = NULL;
+			m = 0;
+			start = end;
+		}
 		if (buf_reserve(out, start - done + (size_t)m + 1) < 0) {
 			free(nfc);
 			return -ENOMEM;
 		}
 		memcpy(out->p + out->len, s + done, start - done);
 		out->len += start - done;
-		memcpy(out->p + out->len, nfc, (size_t)m);
+		if (m > 0)
+			memcpy(out->p + out->len, nfc, (size_t)m);
 		out->len += (size_t)m;
 		free(nfc);
 		done = i = last_quick = end;
