@@ -120,7 +120,7 @@ static void close_container(wn_jsonw *w, char c)
 		return;
 	}
 	w->depth--;
-	if (!w->first) /* not empty: jansson writes [] and {} for those */
+	if (!w->first) /* an empty one stays [] or {} on its line */
 		newline_indent(w, w->depth, true);
 	put(w, &c, 1);
 	w->first = false; /* the parent holds at least this one */
@@ -135,6 +135,11 @@ void wn_jsonw_array_end(wn_jsonw *w) { close_container(w, ']'); }
  * is copied as it is (bit tricks exact per byte: no carry crosses one). */
 #define ONES 0x0101010101010101ULL
 #define HIGH 0x8080808080808080ULL
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LITTLE_ENDIAN_CTZ 1 /* the first special byte of a word from its mask */
+#else
+#define LITTLE_ENDIAN_CTZ 0
+#endif
 
 static inline uint64_t bytes_equal(uint64_t x, unsigned char c)
 {
@@ -178,9 +183,6 @@ static size_t escape_one(const unsigned char *s, char *out, size_t *k)
 	}
 }
 
-/* Length of the bytes from s[i] on that are copied as they are. Eight
- * bytes at a time; the first special byte of a word is found from its mask
- * (the tail is read padded with NULs, which are special). */
 /* Length of the bytes from s[i] on that are copied as they are: eight
  * bytes at a time while there are eight (the first special byte found from
  * the word's mask), then one at a time. */
@@ -196,7 +198,7 @@ static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
 				j += 8;
 				continue;
 			}
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if LITTLE_ENDIAN_CTZ
 			j += (size_t)__builtin_ctzll(m) / 8;
 #endif
 		}
@@ -215,13 +217,7 @@ static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
 	return j - i;
 }
 
-#define SHORT_STRING 4096
-
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define LITTLE_ENDIAN_CTZ 1 /* the first special byte of a word from its mask */
-#else
-#define LITTLE_ENDIAN_CTZ 0
-#endif
+#define SHORT_STRING 4096 /* longer strings go through plain_run and put */
 
 static void put_escaped(wn_jsonw *w, const char *str, size_t n)
 {
