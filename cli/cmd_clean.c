@@ -220,11 +220,24 @@ int wn_cmd_clean(int argc, char **argv)
 			status = 1;
 		}
 	}
+	/* Files of one folder usually come together: the outlet (a realpath
+	 * of the folder) is looked up again only when the folder part of the
+	 * path changes. */
+	char *outlet = NULL;
+	const char *outlet_dir = NULL; /* argv[] path whose folder part gave outlet */
+	size_t outlet_dirlen = 0;
 	for (int i = optind; i < argc; i++) {
 		const char *path = argv[i];
 		char *buf = NULL;
 		size_t len;
-		char *outlet = o.outlet ? strdup(o.outlet) : wn_outlet_of_path(path);
+		const char *slash = strrchr(path, '/');
+		size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+		if (!outlet || !outlet_dir || dirlen != outlet_dirlen || memcmp(path, outlet_dir, dirlen)) {
+			free(outlet);
+			outlet = o.outlet ? strdup(o.outlet) : wn_outlet_of_path(path);
+			outlet_dir = path;
+			outlet_dirlen = dirlen;
+		}
 		rc = outlet ? wn_read_file(path, o.max_bytes, &buf, &len) : -ENOMEM;
 		if (rc == 0)
 			rc = clean_one(cl, idx, &o, path, buf, len, outlet);
@@ -233,12 +246,12 @@ int wn_cmd_clean(int argc, char **argv)
 			status = 1;
 		}
 		free(buf);
-		free(outlet);
 		/* Group commit: a run that is cut short loses only the last batch
 		 * from the store, and cleaning those files again gives the same. */
 		if ((i - optind) % CLEAN_BATCH == CLEAN_BATCH - 1 && commit_batch(idx) < 0)
 			status = 1;
 	}
+	free(outlet);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "winnow clean: writing stdout: %s\n", strerror(errno));
 		status = 1;

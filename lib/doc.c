@@ -68,6 +68,32 @@ int wn_doc_rebuild_blocks(wn_doc *doc)
 	return 0;
 }
 
+/* Lines in s: its LF bytes, eight at a time (each word adds 1 per LF to
+ * the byte lanes of acc, exact since no carry crosses a byte, summed before
+ * a lane could pass 255), and one more when s does not end with LF. */
+static size_t count_lines(const char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL,
+		       lf = ones * '\n';
+	size_t n = 0, i = 0;
+	while (len - i >= 8) {
+		uint64_t acc = 0;
+		for (int round = 0; round < 255 && len - i >= 8; round++, i += 8) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			uint64_t y = x ^ lf; /* zero bytes where s has LF */
+			acc += (~(((y & ~high) + ~high) | y) & high) >> 7;
+		}
+		/* the eight lanes (each <= 255) summed in four 16-bit lanes, then one */
+		const uint64_t even = 0x00FF00FF00FF00FFULL;
+		uint64_t pairs = (acc & even) + ((acc >> 8) & even);
+		n += (size_t)((pairs * 0x0001000100010001ULL) >> 48);
+	}
+	for (; i < len; i++)
+		n += s[i] == '\n';
+	return n + (len > 0 && s[len - 1] != '\n');
+}
+
 int wn_doc_parse(const char *bytes, size_t len, const char *source, const char *outlet,
 		 wn_doc **out)
 {
@@ -95,25 +121,25 @@ int wn_doc_parse(const char *bytes, size_t len, const char *source, const char *
 	doc->stats.controls_removed = ts.controls_removed;
 	doc->stats.encoding = ts.encoding;
 
-	/* Split on LF in place. A final newline does not start another line. */
-	size_t n = 0;
-	for (size_t i = 0; i < tlen; i++)
-		n += doc->text[i] == '\n';
-	n += tlen > 0 && doc->text[tlen - 1] != '\n';
+	/* Split on LF in place; the lines are counted first so that the array
+	 * is allocated once, at its size. A final newline does not start
+	 * another line. */
+	char *end = doc->text + tlen;
+	size_t n = count_lines(doc->text, tlen);
 	rc = -ENOMEM;
-	doc->lines = calloc(n ? n : 1, sizeof *doc->lines);
+	doc->lines = malloc((n ? n : 1) * sizeof *doc->lines);
 	if (!doc->lines)
 		goto fail;
-	char *p = doc->text, *end = doc->text + tlen;
-	while (p < end) {
+	for (char *p = doc->text; p < end && doc->nlines < n;) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *stop = nl ? nl : end;
 		*stop = '\0';
-		wn_line *l = &doc->lines[doc->nlines];
-		l->text = p;
-		l->len = (uint32_t)(stop - p);
-		l->lineno = (uint32_t)(doc->nlines + 1);
-		l->blank = l->len == 0;
+		doc->lines[doc->nlines] = (wn_line){
+			.text = p,
+			.len = (uint32_t)(stop - p),
+			.lineno = (uint32_t)(doc->nlines + 1),
+			.blank = stop == p,
+		};
 		doc->nlines++;
 		p = stop + 1;
 	}

@@ -1,6 +1,7 @@
 /* output.c — see output.h. */
 #include "lib/output.h"
 #include "lib/fsio.h"
+#include "lib/jsonw.h"
 #include "lib/text.h"
 
 #include <errno.h>
@@ -57,8 +58,7 @@ static json_t *quote_list(const wn_doc *doc)
 	return arr;
 }
 
-/* The record; with_removed false leaves removed[] empty (written apart). */
-static json_t *record(const wn_doc *doc, bool with_removed)
+json_t *wn_output_record(const wn_doc *doc)
 {
 	const wn_doc_stats *s = &doc->stats;
 	json_t *stats = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
@@ -67,7 +67,7 @@ static json_t *record(const wn_doc *doc, bool with_removed)
 				  "invalid_replaced", (json_int_t)s->invalid_replaced,
 				  "controls_removed", (json_int_t)s->controls_removed,
 				  "encoding", s->encoding ? s->encoding : "utf-8");
-	json_t *removed = with_removed ? removed_list(doc) : json_array();
+	json_t *removed = removed_list(doc);
 	json_t *quotes = quote_list(doc);
 	if (!stats || !removed || !quotes) {
 		json_decref(stats);
@@ -82,99 +82,122 @@ static json_t *record(const wn_doc *doc, bool with_removed)
 			 "removed", removed, "quotes", quotes, "stats", stats);
 }
 
-json_t *wn_output_record(const wn_doc *doc)
+/* The record as text, written as json_dumps(wn_output_record(doc),
+ * JSON_INDENT(2) | JSON_PRESERVE_ORDER) would write it, final newline
+ * added, but straight from the document: no json_t per removed line. */
+static void write_record(wn_jsonw *w, const wn_doc *doc)
 {
-	return record(doc, true);
-}
+	wn_jsonw_object_begin(w);
+	WN_JSONW_KEY(w, "id");
+	wn_jsonw_string(w, doc->id);
+	WN_JSONW_KEY(w, "source");
+	wn_jsonw_string(w, doc->source);
+	WN_JSONW_KEY(w, "outlet");
+	wn_jsonw_string(w, doc->outlet);
+	WN_JSONW_KEY(w, "title");
+	wn_jsonw_string(w, doc->title);
+	WN_JSONW_KEY(w, "byline");
+	wn_jsonw_string(w, doc->byline);
+	WN_JSONW_KEY(w, "date");
+	wn_jsonw_string(w, doc->date);
+	WN_JSONW_KEY(w, "duplicate_of");
+	wn_jsonw_string(w, doc->duplicate_of);
 
-#define PUT_LIT(f, lit) wn_atomic_put((f), (lit), sizeof(lit) - 1)
-
-/* A JSON string as jansson writes it (UTF-8 kept; quote, backslash and
- * controls escaped); an invalid UTF-8 byte, which the decoder never lets
- * through, would be written as U+FFFD. */
-static void put_json_string(wn_atomic_file *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *run = p;
-	PUT_LIT(f, "\"");
-	while (*p) {
-		unsigned char c = *p;
-		const char *esc = NULL;
-		char seq[8];
-		size_t k = 1;
-		if (c == '"')
-			esc = "\\\"";
-		else if (c == '\\')
-			esc = "\\\\";
-		else if (c < 0x20) {
-			switch (c) {
-			case '\b': esc = "\\b"; break;
-			case '\f': esc = "\\f"; break;
-			case '\n': esc = "\\n"; break;
-			case '\r': esc = "\\r"; break;
-			case '\t': esc = "\\t"; break;
-			default: snprintf(seq, sizeof seq, "\\u%04X", c); esc = seq;
-			}
-		} else if (c >= 0x80 && !(k = wn_utf8_seq_len(p, 4))) { /* stops at the NUL */
-			esc = "\xef\xbf\xbd";
-			k = 1;
-		}
-		if (esc) {
-			wn_atomic_put(f, run, (size_t)(p - run));
-			wn_atomic_put(f, esc, strlen(esc));
-			run = p + k;
-		}
-		p += k;
-	}
-	wn_atomic_put(f, run, (size_t)(p - run));
-	PUT_LIT(f, "\"");
-}
-
-/* The .json file, formatted as json_dumps(JSON_INDENT(2) |
- * JSON_PRESERVE_ORDER) would, but with the removed[] entries streamed to
- * the file one at a time: a document of millions of removed lines must
- * not become millions of JSON objects in memory first. */
-static int write_record(const char *dir, const char *name, const wn_doc *doc, bool durable)
-{
-	static const char marker[] = "\n  \"removed\": []";
-	json_t *rec = record(doc, false);
-	char *head = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(rec);
-	if (!head)
-		return -ENOMEM;
-	/* unique: a newline inside a string value is escaped, and only
-	 * top-level keys are indented by two spaces */
-	char *at = strstr(head, marker);
-	wn_atomic_file *f = NULL;
-	int rc = at ? wn_atomic_open(dir, name, &f) : -EINVAL;
-	if (rc < 0) {
-		free(head);
-		return rc;
-	}
-	const char *tail = at + sizeof marker - 2; /* "]" and what follows */
-	wn_atomic_put(f, head, (size_t)(tail - head));
-	bool any = false;
+	WN_JSONW_KEY(w, "removed");
+	wn_jsonw_array_begin(w);
 	for (size_t i = 0; i < doc->nlines; i++) {
 		const wn_line *l = &doc->lines[i];
 		if (!l->reason || l->blank)
 			continue;
-		char num[16];
-		snprintf(num, sizeof num, "%u", (unsigned)l->lineno);
-		if (any)
-			PUT_LIT(f, ",");
-		PUT_LIT(f, "\n    {\n      \"line\": ");
-		wn_atomic_put(f, num, strlen(num));
-		PUT_LIT(f, ",\n      \"text\": ");
-		put_json_string(f, l->text);
-		PUT_LIT(f, ",\n      \"reason\": ");
-		put_json_string(f, l->reason);
-		PUT_LIT(f, "\n    }");
-		any = true;
+		wn_jsonw_object_begin(w);
+		WN_JSONW_KEY(w, "line");
+		wn_jsonw_int(w, l->lineno);
+		WN_JSONW_KEY(w, "text");
+		wn_jsonw_stringn(w, l->text, l->len);
+		WN_JSONW_KEY(w, "reason");
+		wn_jsonw_string(w, l->reason);
+		wn_jsonw_object_end(w);
 	}
-	if (any)
-		PUT_LIT(f, "\n  ");
-	wn_atomic_put(f, tail, strlen(tail));
-	PUT_LIT(f, "\n");
-	free(head);
+	wn_jsonw_array_end(w);
+
+	WN_JSONW_KEY(w, "quotes");
+	wn_jsonw_array_begin(w);
+	for (size_t i = 0; i < doc->nquotes; i++) {
+		const wn_quote *q = &doc->quotes[i];
+		wn_jsonw_object_begin(w);
+		WN_JSONW_KEY(w, "text");
+		wn_jsonw_string(w, q->text);
+		WN_JSONW_KEY(w, "start");
+		wn_jsonw_int(w, (long long)q->start);
+		WN_JSONW_KEY(w, "end");
+		wn_jsonw_int(w, (long long)q->end);
+		WN_JSONW_KEY(w, "repeated_in");
+		wn_jsonw_array_begin(w);
+		for (size_t j = 0; j < q->nrepeated; j++) {
+			const wn_quote_ref *r = &q->repeated_in[j];
+			wn_jsonw_object_begin(w);
+			WN_JSONW_KEY(w, "id");
+			wn_jsonw_string(w, r->id);
+			WN_JSONW_KEY(w, "outlet");
+			wn_jsonw_string(w, r->outlet);
+			WN_JSONW_KEY(w, "same_outlet");
+			wn_jsonw_bool(w, r->same_outlet);
+			wn_jsonw_object_end(w);
+		}
+		wn_jsonw_array_end(w);
+		wn_jsonw_object_end(w);
+	}
+	wn_jsonw_array_end(w);
+
+	const wn_doc_stats *s = &doc->stats;
+	WN_JSONW_KEY(w, "stats");
+	wn_jsonw_object_begin(w);
+	WN_JSONW_KEY(w, "bytes_in");
+	wn_jsonw_int(w, (long long)s->bytes_in);
+	WN_JSONW_KEY(w, "lines_in");
+	wn_jsonw_int(w, (long long)s->lines_in);
+	WN_JSONW_KEY(w, "bytes_out");
+	wn_jsonw_int(w, (long long)s->bytes_out);
+	WN_JSONW_KEY(w, "lines_out");
+	wn_jsonw_int(w, (long long)s->lines_out);
+	WN_JSONW_KEY(w, "invalid_replaced");
+	wn_jsonw_int(w, (long long)s->invalid_replaced);
+	WN_JSONW_KEY(w, "controls_removed");
+	wn_jsonw_int(w, (long long)s->controls_removed);
+	WN_JSONW_KEY(w, "encoding");
+	wn_jsonw_string(w, s->encoding ? s->encoding : "utf-8");
+	wn_jsonw_object_end(w);
+	wn_jsonw_object_end(w);
+	wn_jsonw_raw(w, "\n", 1);
+}
+
+int wn_output_json(const wn_doc *doc, char **json, size_t *len)
+{
+	wn_jsonw w;
+	wn_jsonw_init(&w, 2, NULL, NULL);
+	write_record(&w, doc);
+	return wn_jsonw_finish(&w, json, len);
+}
+
+static void to_file(void *f, const char *data, size_t len)
+{
+	wn_atomic_put(f, data, len);
+}
+
+static int write_record_file(const char *dir, const char *name, const wn_doc *doc, bool durable)
+{
+	wn_atomic_file *f;
+	int rc = wn_atomic_open(dir, name, &f);
+	if (rc < 0)
+		return rc;
+	wn_jsonw w;
+	wn_jsonw_init(&w, 2, to_file, f);
+	write_record(&w, doc);
+	rc = wn_jsonw_finish(&w, NULL, NULL);
+	if (rc < 0) {
+		wn_atomic_abort(f);
+		return rc;
+	}
 	return wn_atomic_commit(f, durable);
 }
 
@@ -192,28 +215,31 @@ int wn_output_write(const char *outdir, wn_doc *doc, const wn_output_opts *opts)
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	if (snprintf(dir, sizeof dir, "%s/%s", outdir, doc->outlet) >= (int)sizeof dir)
 		return -ENAMETOOLONG;
-	int rc = wn_mkdir_p(dir, 0755);
-	if (rc < 0)
-		return rc;
+	/* Staging names are ".<name>.tmp": the name must leave room for them. */
+	if (strlen(doc->stem) + 6 + 5 > NAME_MAX) {
+		int rc = wn_mkdir_p(dir, 0755);
+		return rc < 0 ? rc : -ENAMETOOLONG;
+	}
 	size_t blen;
 	char *body = wn_doc_body(doc, &blen); /* also fills the output stats */
 	if (!body)
 		return -ENOMEM;
 
-	/* Staging names are ".<name>.tmp": the name must leave room for them. */
-	if (strlen(doc->stem) + 6 + 5 > NAME_MAX) {
-		rc = -ENAMETOOLONG;
-		goto out;
-	}
+	/* The outlet's folder exists but for the first article of an outlet:
+	 * create it when the first file cannot be, not each time. */
 	snprintf(name, sizeof name, "%s.json", doc->stem);
-	rc = write_record(dir, name, doc, opts->durable);
+	int rc = write_record_file(dir, name, doc, opts->durable);
+	if (rc == -ENOENT) {
+		rc = wn_mkdir_p(dir, 0755);
+		if (rc == 0)
+			rc = write_record_file(dir, name, doc, opts->durable);
+	}
 	if (rc == 0 && opts->write_text) {
 		snprintf(name, sizeof name, "%s.txt", doc->stem);
 		rc = wn_write_atomic(dir, name, body, blen, opts->durable);
 	}
 	if (rc == 0 && opts->durable)
 		rc = wn_fsync_dir(dir);
-out:
 	free(body);
 	return rc;
 }

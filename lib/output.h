@@ -25,6 +25,12 @@ typedef struct wn_output_opts {
  * the output stats are set). New reference, NULL on lack of memory. */
 json_t *wn_output_record(const wn_doc *doc);
 
+/* The text of S.json for a finished document (after wn_doc_body has run):
+ * json_dumps(wn_output_record(doc), JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+ * and a newline, written without building the json_t. On success *json is
+ * malloc'd and NUL-terminated. Returns 0 or -ENOMEM. */
+int wn_output_json(const wn_doc *doc, char **json, size_t *len);
+
 /* Write both files under outdir/<outlet>/, creating the folder. Returns 0
  * or a negative errno; on failure nothing half-written is visible. */
 int wn_output_write(const char *outdir, wn_doc *doc, const wn_output_opts *opts);

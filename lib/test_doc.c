@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -154,10 +155,47 @@ static void test_unicode_spaces_and_invisibles(void **state)
 	wn_doc_free(doc);
 }
 
+/* Texts of every length up to past the counter's 2040-byte rounds, with
+ * newlines sparse, dense and runs of them: one line per LF (and one more
+ * for a last line without it), each line's text and number right. */
+static void test_line_split_any_length(void **state)
+{
+	(void)state;
+	static char text[4200];
+	uint32_t seed = 12345;
+	for (size_t len = 0; len < sizeof text; len += len < 64 ? 1 : 37) {
+		for (int density = 0; density < 3; density++) {
+			size_t want = 0;
+			for (size_t i = 0; i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				uint32_t r = (seed >> 16) % 100;
+				bool lf = density == 0 ? r < 2 : density == 1 ? r < 50 : r < 97;
+				text[i] = lf ? '\n' : (char)('a' + r % 26);
+				want += lf;
+			}
+			want += len > 0 && text[len - 1] != '\n';
+			wn_doc *doc;
+			assert_int_equal(wn_doc_parse(text, len, "x/o/a.txt", "o", &doc), 0);
+			assert_int_equal(doc->nlines, want);
+			size_t at = 0;
+			for (size_t k = 0; k < doc->nlines; k++) {
+				const wn_line *l = &doc->lines[k];
+				assert_int_equal(l->lineno, k + 1);
+				assert_memory_equal(l->text, text + at, l->len);
+				assert_int_equal(strlen(l->text), l->len);
+				assert_int_equal(l->blank, l->len == 0);
+				at += l->len + 1;
+			}
+			wn_doc_free(doc);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_keep_numbers),
+		cmocka_unit_test(test_line_split_any_length),
 		cmocka_unit_test(test_unwrapped_each_line_a_block),
 		cmocka_unit_test(test_wrapped_text_blocks_span_lines),
 		cmocka_unit_test(test_body_paragraphs_and_final_newline),

@@ -175,6 +175,88 @@ static void test_streamed_json_equals_jansson(void **state)
 	wn_doc_free(doc);
 }
 
+/* wn_output_json and the S.json file are the same text, jansson's dump of
+ * wn_output_record and a newline: metadata with escapes, quotes repeated
+ * elsewhere, and enough removed lines that the file is written in many
+ * chunks. */
+static void test_output_json_equals_file_and_jansson(void **state)
+{
+	(void)state;
+	size_t n = 6000, cap = n * 80;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "Line %zu with \"quotes\", a \\ and caf\xc3\xa9\n", i);
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, len, "/in/o4/long.txt", "o4", &doc), 0);
+	for (size_t i = 0; i < n; i += 2)
+		assert_int_equal(wn_doc_remove(doc, i, i % 4 ? "rule:x" : "chrome"), 0);
+	assert_int_equal(wn_doc_set_field(&doc->title, "T\xc3\xaftle \"one\"\t"), 0);
+	assert_int_equal(wn_doc_set_field(&doc->date, "2024-01-02"), 0);
+	doc->quotes = calloc(2, sizeof *doc->quotes);
+	assert_non_null(doc->quotes);
+	doc->nquotes = 2;
+	doc->quotes[0] = (wn_quote){.text = strdup("\"We will\""), .start = 5, .end = 14};
+	doc->quotes[1] = (wn_quote){.text = strdup("\xe2\x80\x9cOther\xe2\x80\x9d"), .start = 90, .end = 101};
+	doc->quotes[1].repeated_in = calloc(2, sizeof(wn_quote_ref));
+	doc->quotes[1].nrepeated = 2;
+	doc->quotes[1].repeated_in[0] = (wn_quote_ref){.id = "0123456789abcdef", .outlet = strdup("o5"),
+							.same_outlet = false};
+	doc->quotes[1].repeated_in[1] = (wn_quote_ref){.id = "fedcba9876543210", .outlet = strdup("o4"),
+							.same_outlet = true};
+	free(wn_doc_body(doc, NULL));
+
+	char *mem;
+	size_t mlen;
+	assert_int_equal(wn_output_json(doc, &mem, &mlen), 0);
+	assert_int_equal(strlen(mem), mlen);
+	json_t *rec = wn_output_record(doc);
+	char *want = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(want);
+	assert_int_equal(mlen, strlen(want) + 1);
+	assert_memory_equal(mem, want, mlen - 1);
+	assert_int_equal(mem[mlen - 1], '\n');
+	assert_true(mlen > 4 * 65536);
+
+	wn_output_opts oo = {.durable = false, .write_text = true};
+	assert_int_equal(wn_output_write(tmpdir, doc, &oo), 0);
+	char *jsonp = wn_output_path(tmpdir, doc, "json");
+	char *got;
+	size_t glen;
+	assert_int_equal(wn_read_file(jsonp, 1 << 24, &got, &glen), 0);
+	assert_int_equal(glen, mlen);
+	assert_memory_equal(got, mem, mlen);
+	json_decref(rec);
+	free(want);
+	free(got);
+	free(mem);
+	free(jsonp);
+	free(text);
+	wn_doc_free(doc);
+}
+
+/* The outlet's folder is made when missing (with missing parents), and an
+ * output path through a plain file fails cleanly. */
+static void test_output_folders(void **state)
+{
+	(void)state;
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse("Body.\n", 6, "/x/o6/f.txt", "o6", &doc), 0);
+	wn_output_opts oo = {.durable = false, .write_text = true};
+	char out[128], file[128];
+	snprintf(out, sizeof out, "%s/new/deeper", tmpdir);
+	assert_int_equal(wn_output_write(out, doc, &oo), 0);
+	assert_int_equal(wn_output_write(out, doc, &oo), 0); /* again: folder exists */
+	char *txtp = wn_output_path(out, doc, "txt");
+	assert_int_equal(access(txtp, F_OK), 0);
+	free(txtp);
+	snprintf(file, sizeof file, "%s/plainfile", tmpdir);
+	assert_int_equal(wn_write_atomic(tmpdir, "plainfile", "x", 1, false), 0);
+	assert_int_equal(wn_output_write(file, doc, &oo), -ENOTDIR);
+	wn_doc_free(doc);
+}
+
 static void test_atomic_file_in_pieces(void **state)
 {
 	(void)state;
@@ -262,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_write_pair_and_schema),
 		cmocka_unit_test(test_json_only_for_duplicates),
 		cmocka_unit_test(test_streamed_json_equals_jansson),
+		cmocka_unit_test(test_output_json_equals_file_and_jansson),
+		cmocka_unit_test(test_output_folders),
 		cmocka_unit_test(test_atomic_file_in_pieces),
 		cmocka_unit_test(test_write_atomic_failure_leaves_nothing),
 		cmocka_unit_test(test_read_file_refuses_links_fifos_and_big),

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -10,6 +11,7 @@
 #include <utf8proc.h>
 
 #include "lib/text.h"
+#include "lib/text_ref_test.h"
 
 static char *decode_ok(const char *in, size_t len, wn_text_stats *st)
 {
@@ -280,6 +282,125 @@ static void test_sanitize(void **state)
 	free(s);
 }
 
+/* Generated inputs: the fast decoder gives what the reference decoder of
+ * text_ref_test.h gives (bytes, statistics, errors), whatever the mix of
+ * ASCII runs, line ends, controls, invalid bytes, Windows-1252 bytes,
+ * combining marks, jamo, singletons and BOMs. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+static const char *const pieces[] = {
+	"a", "The quick brown fox ", "jumps over the lazy dog. ", "0123456789abcdefXYZ", " ", "  ",
+	"\n", "\n\n", "\r\n", "\r", "\r\r\n", "\t", "\f", "\x01", "\x1b", "\x7f", "\x00",
+	"\xc2\x85", "\xc2\xa0", "\xef\xbb\xbf", "\x80", "\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80",
+	"\xf4\x90\x80\x80", "\xe2\x82", "\x93", "\x94", "\xe9", "\x81", "\x9d",
+	"\xcc\x81", "\xcc\xa3", "\xcc\x88", "\xcd\x82", "e", "E", "o", "\xc3\xa9", "\xe1\xba\xa0",
+	"\xe1\x84\x80", "\xe1\x85\xa1", "\xe1\x86\xa8", "\xea\xb0\x80", /* jamo and a syllable */
+	"\xe0\xa4\xa8", "\xe0\xa4\xbc", "\xe0\xa5\x98", "\xe0\xa4\xbe", /* Devanagari, nukta */
+	"\xe0\xa7\x87", "\xe0\xa6\xbe", /* Bengali vowel sign parts of a composition */
+	"\xd8\xa8", "\xd9\x8e", "\xd9\x90", "\xd8\x8c", /* Arabic letter, harakat, comma */
+	"\xce\xb1", "\xcd\x85", "\xe2\x84\xa6", "\xe2\x84\xab", "\xe2\x80\x9c", "\xe2\x80\xa8",
+	"\xef\x82\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xef\xbc\xa1", "\xe2\x80\x80",
+};
+
+static size_t gen_input(char *buf, size_t cap)
+{
+	size_t len = 0;
+	int kind = (int)rnd(8); /* some inputs ASCII and Windows-1252 bytes only */
+	if (rnd(16) == 0)
+		len += (size_t)snprintf(buf, cap, "\xef\xbb\xbf");
+	else if (rnd(32) == 0)
+		len += (size_t)snprintf(buf, cap, rnd(2) ? "\xff\xfe" : "\xfe\xff");
+	size_t npieces = rnd(120);
+	for (size_t i = 0; i < npieces; i++) {
+		size_t np = sizeof pieces / sizeof *pieces;
+		const char *p = pieces[rnd((uint32_t)np)];
+		size_t n = strlen(p) ? strlen(p) : 1; /* "\x00" is one NUL byte */
+		if (p[0] == 0 && rnd(8))
+			continue; /* NULs rare: mostly text */
+		if (kind == 0 && (unsigned char)p[0] >= 0x80 && n > 1)
+			continue;
+		if (len + n > cap)
+			break;
+		memcpy(buf + len, p, n);
+		len += n;
+	}
+	return len;
+}
+
+static void test_fast_decoder_matches_reference(void **state)
+{
+	(void)state;
+	char in[8192];
+	size_t nfc_cases = 0, legacy_cases = 0, binary_cases = 0;
+	for (int iter = 0; iter < 30000; iter++) {
+		size_t len = gen_input(in, sizeof in);
+		char *want = NULL, *got = NULL;
+		size_t wlen = 0, glen = 0;
+		wn_text_stats ws, gs;
+		int wrc = ref_decode(in, len, &want, &wlen, &ws);
+		int grc = wn_text_decode(in, len, &got, &glen, &gs);
+		assert_int_equal(grc, wrc);
+		binary_cases += wrc == -WN_EBINARY;
+		if (wrc == 0) {
+			assert_int_equal(glen, wlen);
+			assert_memory_equal(got, want, wlen);
+			assert_int_equal(got[glen], '\0');
+			assert_int_equal(gs.invalid_replaced, ws.invalid_replaced);
+			assert_int_equal(gs.controls_removed, ws.controls_removed);
+			assert_string_equal(gs.encoding, ws.encoding);
+			assert_int_equal(gs.had_bom, ws.had_bom);
+			legacy_cases += !strcmp(ws.encoding, "windows-1252");
+			nfc_cases += memchr(in, '\xcc', len) != NULL;
+		} else {
+			assert_null(got);
+		}
+		free(want);
+		free(got);
+	}
+	/* the generator reaches every branch */
+	assert_true(nfc_cases > 1000 && legacy_cases > 100 && binary_cases > 100);
+}
+
+/* Long stretches of Devanagari and combining marks between long ASCII
+ * runs: NFC is applied stretch by stretch, yet equals NFC of the whole. */
+static void test_nfc_by_stretches(void **state)
+{
+	(void)state;
+	size_t cap = 1 << 16, len = 0;
+	char *in = malloc(cap);
+	assert_non_null(in);
+	while (len + 200 < cap) {
+		int k = (int)rnd(4);
+		const char *p = k == 0 ? "\xe0\xa4\xa8\xe0\xa4\xbc\xe0\xa5\x98 " /* na+nukta, qa */
+			      : k == 1 ? "a\xcc\xa3\xcc\x81 o\xcc\x88\xcc\x81"
+			      : k == 2 ? "plain words of the article, long enough to break a stretch "
+				       : "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8!";
+		size_t reps = rnd(6) + 1;
+		for (size_t r = 0; r < reps; r++) {
+			memcpy(in + len, p, strlen(p));
+			len += strlen(p);
+		}
+	}
+	char *got, *want;
+	size_t glen, wlen;
+	assert_int_equal(wn_text_decode(in, len, &got, &glen, NULL), 0);
+	assert_int_equal(ref_decode(in, len, &want, &wlen, NULL), 0);
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+	assert_true(glen < len); /* something composed */
+	free(got);
+	free(want);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +422,8 @@ int main(void)
 		cmocka_unit_test(test_stray_ff_in_ascii_is_replaced),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_fast_decoder_matches_reference),
+		cmocka_unit_test(test_nfc_by_stretches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* text.c — see text.h. */
 #include "lib/text.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,27 +38,7 @@ static int buf_put_cp(buf_t *b, int32_t cp)
 
 size_t wn_utf8_seq_len(const unsigned char *s, size_t n)
 {
-	if (n == 0)
-		return 0;
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t need;
-	uint32_t cp, min;
-	if (c >= 0xC2 && c <= 0xDF) { need = 2; cp = c & 0x1F; min = 0x80; }
-	else if (c >= 0xE0 && c <= 0xEF) { need = 3; cp = c & 0x0F; min = 0x800; }
-	else if (c >= 0xF0 && c <= 0xF4) { need = 4; cp = c & 0x07; min = 0x10000; }
-	else return 0;
-	if (n < need)
-		return 0;
-	for (size_t i = 1; i < need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return need;
+	return wn_utf8_len_at(s, n);
 }
 
 /* Windows-1252 bytes 0x80..0x9F; other bytes map to the same code point. */
@@ -68,7 +49,7 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0xFFFD,
 };
 
-bool wn_nfc_quick(int32_t cp)
+static inline bool nfc_quick(int32_t cp)
 {
 	/* Starters (combining class 0) that NFC leaves alone and that are never
 	 * the second part of a canonical composition, so no neighbour changes
@@ -101,8 +82,14 @@ bool wn_nfc_quick(int32_t cp)
 	       (cp >= 0xFF01 && cp <= 0xFFEE) || cp == 0xFFFD || (cp >= 0x1F000 && cp <= 0x1FAFF);
 }
 
+bool wn_nfc_quick(int32_t cp)
+{
+	return nfc_quick(cp);
+}
+
 /* Append one code point, applying the newline and control-character rules.
- * `*prev_cr` carries a CR so that CRLF becomes one LF. */
+ * `*prev_cr` carries a CR so that CRLF becomes one LF. (UTF-16 only: the
+ * UTF-8 loop below applies the same rules to runs of bytes.) */
 static int emit(buf_t *b, int32_t cp, int *prev_cr, wn_text_stats *st)
 {
 	if (cp == '\n' && *prev_cr) {
@@ -159,41 +146,184 @@ static int decode_utf16(const unsigned char *s, size_t n, int big_endian, buf_t 
 	return 0;
 }
 
-/* Scan once: NULs, invalid sequences, valid multi-byte sequences, controls. */
-static void survey(const unsigned char *s, size_t n, size_t *nul, size_t *invalid,
-		   size_t *multibyte, size_t *controls, size_t *not_cp1252)
+/* Eight bytes at a time: a word whose bytes are all printable ASCII, LF or
+ * TAB is copied as it is (bit tricks exact per byte: no carry crosses one). */
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+
+static inline uint64_t bytes_equal(uint64_t x, unsigned char c)
 {
-	*nul = *invalid = *multibyte = *controls = *not_cp1252 = 0;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		if (c == 0) {
-			(*nul)++;
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
-				(*controls)++;
-			i++;
-			continue;
-		}
-		size_t k = wn_utf8_seq_len(s + i, n - i);
-		if (k == 0) {
-			(*invalid)++;
-			/* bytes Windows-1252 leaves undefined, and 0xFF (rare as 'ÿ', common in binary) */
-			*not_cp1252 += c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 || c == 0x9D || c == 0xFF;
-			i++;
-		} else {
-			(*multibyte)++;
-			i += k;
-		}
-	}
+	uint64_t y = x ^ (ONES * c);
+	return ~(((y & ~HIGH) + ~HIGH) | y) & HIGH; /* high bit set where the byte is c */
+}
+
+static inline bool word_plain(uint64_t x)
+{
+	uint64_t ge20 = ((x & ~HIGH) + ONES * 0x60) & HIGH; /* low 7 bits >= 0x20 */
+	uint64_t ctl = ~(ge20 | x) & HIGH & ~bytes_equal(x, '\n') & ~bytes_equal(x, '\t');
+	return !((x & HIGH) | ctl | bytes_equal(x, 0x7F));
 }
 
 /* Bytes copied as they are: printable ASCII, TAB and LF. */
 static inline bool plain_ascii(unsigned char c)
 {
 	return (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n';
+}
+
+/* What one pass over UTF-8 input learns; decides binary and Windows-1252. */
+typedef struct {
+	size_t invalid, multibyte, controls, not_cp1252;
+	bool nfc_needed; /* some code point outside the wn_nfc_quick set */
+} survey_t;
+
+/* Decode n bytes (UTF-8, or Windows-1252 when `legacy`) into b: bytes that
+ * stay as they are (plain ASCII, valid sequences other than C1 controls and
+ * U+FEFF) are copied in runs; CR, controls and invalid bytes are handled one
+ * at a time. A NUL stops it: -WN_EBINARY. */
+static int decode_8bit(const unsigned char *s, size_t n, bool legacy, buf_t *b, survey_t *sv,
+		       wn_text_stats *st)
+{
+	size_t i = 0, run = 0; /* s[run, i) is still to be copied */
+	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			if (word_plain(x)) {
+				i += 8;
+				continue;
+			}
+		}
+		/* one code point at a time to the end of this word */
+		size_t stop = n - i >= 8 ? i + 8 : n;
+		while (i < stop) {
+			unsigned char c = s[i];
+			if (plain_ascii(c)) {
+				i++;
+				continue;
+			}
+			int32_t cp = -1; /* a code point to write in place of s[i] */
+			size_t skip = 1;
+			if (c >= 0x80 && legacy) {
+				cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;
+			} else if (c >= 0x80) {
+				uint32_t v;
+				size_t k = wn_utf8_decode_at(s + i, n - i, &v);
+				if (k == 0) {
+					sv->invalid++;
+					/* bytes Windows-1252 leaves undefined, and 0xFF (rare as 'ÿ', common in binary) */
+					sv->not_cp1252 += c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 ||
+							  c == 0x9D || c == 0xFF;
+					st->invalid_replaced++;
+					cp = 0xFFFD;
+				} else {
+					sv->multibyte++;
+					if (v > 0x9F && v != 0xFEFF) { /* stays */
+						sv->nfc_needed = sv->nfc_needed || !nfc_quick((int32_t)v);
+						i += k;
+						continue;
+					}
+					st->controls_removed++; /* C1 control or U+FEFF */
+					skip = k;
+				}
+			} else if (c == 0) {
+				return -WN_EBINARY;
+			} else if (c == '\r') {
+				cp = '\n';
+				skip = i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+			} else {
+				/* \f is layout for the binary test, yet removed like the others */
+				sv->controls += c != '\f' && c != 0x7F;
+				st->controls_removed++;
+			}
+			if (buf_reserve(b, i - run + 4) < 0)
+				return -ENOMEM;
+			memcpy(b->p + b->len, s + run, i - run);
+			b->len += i - run;
+			if (cp >= 0)
+				b->len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)b->p + b->len);
+			i += skip;
+			run = i;
+		}
+	}
+	if (buf_reserve(b, i - run + 1) < 0)
+		return -ENOMEM;
+	memcpy(b->p + b->len, s + run, i - run);
+	b->len += i - run;
+	return 0;
+}
+
+/* NFC of valid UTF-8 without NULs, in[0, len) appended to out. NFC(a q b)
+ * is NFC(a) followed by NFC(q b) when q is a wn_nfc_quick code point (a
+ * starter that nothing before it composes with), so only the stretches
+ * around other code points go through utf8proc; a stretch ends at the first
+ * run of quick code points long enough to be worth a break. */
+#define NFC_BREAK 32
+
+/* Is the code point at s[i] a wn_nfc_quick one? *k receives its length.
+ * (A byte that is not UTF-8, which the decoder never leaves, is not.) */
+static inline bool quick_at(const unsigned char *s, size_t i, size_t len, size_t *k)
+{
+	uint32_t cp;
+	*k = wn_utf8_decode_at(s + i, len - i, &cp);
+	if (*k == 0) {
+		*k = 1;
+		return false;
+	}
+	return nfc_quick((int32_t)cp);
+}
+
+static int nfc_append(const char *in, size_t len, buf_t *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t done = 0, last_quick = 0; /* in[done, ...) is still to be written */
+	size_t i = 0, k;
+	while (i < len) {
+		if (quick_at(s, i, len, &k)) {
+			last_quick = i;
+			i += k;
+			continue;
+		}
+		/* a stretch from the last quick code point to the next long quick run */
+		size_t start = last_quick > done ? last_quick : done, end = len, quick_from = len;
+		for (size_t j = i + k; j < len; j += k) {
+			if (!quick_at(s, j, len, &k)) {
+				quick_from = len;
+				continue;
+			}
+			if (quick_from == len)
+				quick_from = j;
+			if (j + k - quick_from >= NFC_BREAK) {
+				end = quick_from;
+				break;
+			}
+		}
+		utf8proc_uint8_t *nfc = NULL;
+		utf8proc_ssize_t m = utf8proc_map(s + start, (utf8proc_ssize_t)(end - start), &nfc,
+						  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+		if (m == UTF8PROC_ERROR_NOMEM)
+			return -ENOMEM;
+		if (m < 0) { /* not valid UTF-8 (see quick_at): the stretch stays as it is */
+			nfc = NULL;
+			m = 0;
+			start = end;
+		}
+		if (buf_reserve(out, start - done + (size_t)m + 1) < 0) {
+			free(nfc);
+			return -ENOMEM;
+		}
+		memcpy(out->p + out->len, s + done, start - done);
+		out->len += start - done;
+		if (m > 0)
+			memcpy(out->p + out->len, nfc, (size_t)m);
+		out->len += (size_t)m;
+		free(nfc);
+		done = i = last_quick = end;
+	}
+	if (buf_reserve(out, len - done + 1) < 0)
+		return -ENOMEM;
+	memcpy(out->p + out->len, s + done, len - done);
+	out->len += len - done;
+	return 0;
 }
 
 int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_text_stats *st)
@@ -209,8 +339,7 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 
 	buf_t b = {0};
 	int rc = 0;
-	int prev_cr = 0;
-	bool nfc_needed = false; /* some code point outside the wn_nfc_quick set */
+	survey_t sv = {0};
 
 	if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF))) {
 		int be = s[0] == 0xFE;
@@ -219,7 +348,7 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 		rc = decode_utf16(s + 2, len - 2, be, &b, st);
 		if (rc < 0)
 			goto fail;
-		nfc_needed = true;
+		sv.nfc_needed = true;
 		goto normalise;
 	}
 	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
@@ -228,59 +357,33 @@ int wn_text_decode(const char *in, size_t len, char **out, size_t *outlen, wn_te
 		len -= 3;
 	}
 
-	size_t nul, invalid, multibyte, controls, not_cp1252;
-	survey(s, len, &nul, &invalid, &multibyte, &controls, &not_cp1252);
-	/* Windows-1252: no valid UTF-8 multi-byte sequence, and every high
-	 * byte one that Windows-1252 defines. Those bytes are then text. */
-	int legacy = invalid > 0 && multibyte == 0 && not_cp1252 == 0;
-	/* Binary: any NUL, or more than 10% of the bytes neither text nor layout. */
-	if (nul > 0 || (len >= 32 && ((legacy ? 0 : invalid) + controls) * 10 > len)) {
-		rc = -WN_EBINARY;
-		goto fail;
-	}
-	if (legacy)
-		st->encoding = "windows-1252";
+	/* Read as UTF-8 first: that pass also surveys the bytes. */
 	if (buf_reserve(&b, len + 1) < 0) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < len;) {
-		int32_t cp;
-		if (!prev_cr && plain_ascii(s[i])) {
-			/* The common case: a run of plain ASCII, copied at once. */
-			size_t j = i + 1;
-			while (j < len && plain_ascii(s[j]))
-				j++;
-			if (buf_reserve(&b, j - i) < 0) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			memcpy(b.p + b.len, s + i, j - i);
-			b.len += j - i;
-			i = j;
-			continue;
-		}
-		if (s[i] < 0x80) {
-			cp = s[i++];
-		} else if (legacy) {
-			cp = s[i] < 0xA0 ? cp1252_high[s[i] - 0x80] : s[i];
-			i++;
-		} else {
-			size_t k = wn_utf8_seq_len(s + i, len - i);
-			if (k == 0) {
-				cp = 0xFFFD;
-				st->invalid_replaced++;
-				i++;
-			} else {
-				utf8proc_iterate(s + i, (utf8proc_ssize_t)k, &cp);
-				i += k;
-			}
-		}
-		nfc_needed = nfc_needed || !wn_nfc_quick(cp);
-		if (emit(&b, cp, &prev_cr, st) < 0) {
-			rc = -ENOMEM;
+	rc = decode_8bit(s, len, false, &b, &sv, st);
+	if (rc < 0)
+		goto fail;
+	/* Windows-1252: no valid UTF-8 multi-byte sequence, and every high
+	 * byte one that Windows-1252 defines. Those bytes are then text. */
+	bool legacy = sv.invalid > 0 && sv.multibyte == 0 && sv.not_cp1252 == 0;
+	/* Binary: more than 10% of the bytes neither text nor layout (a NUL
+	 * anywhere stopped the pass already). */
+	if (len >= 32 && ((legacy ? 0 : sv.invalid) + sv.controls) * 10 > len) {
+		rc = -WN_EBINARY;
+		goto fail;
+	}
+	if (legacy) {
+		st->encoding = "windows-1252";
+		st->invalid_replaced = 0;
+		st->controls_removed = 0;
+		b.len = 0;
+		survey_t again = {0};
+		rc = decode_8bit(s, len, true, &b, &again, st);
+		if (rc < 0)
 			goto fail;
-		}
+		sv.nfc_needed = again.nfc_needed;
 	}
 
 normalise:
@@ -289,28 +392,21 @@ normalise:
 		goto fail;
 	}
 	b.p[b.len] = '\0';
-	if (!nfc_needed) { /* already NFC: utf8proc_map would return the same bytes */
-		*out = b.p;
-		*outlen = b.len;
-		return 0;
-	}
-	/* NFC needs valid UTF-8 without NULs, which the loop above guarantees. */
-	utf8proc_uint8_t *nfc = NULL;
-	utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)b.p, (utf8proc_ssize_t)b.len, &nfc,
-					  UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-	if (m < 0) {
-		/* Only a memory failure is possible here; keep the un-normalised text otherwise. */
-		if (m == UTF8PROC_ERROR_NOMEM) {
+	if (sv.nfc_needed) {
+		buf_t nfc = {0};
+		rc = nfc_append(b.p, b.len, &nfc);
+		free(b.p);
+		b = nfc;
+		if (rc < 0)
+			goto fail;
+		if (buf_reserve(&b, 1) < 0) {
 			rc = -ENOMEM;
 			goto fail;
 		}
-		*out = b.p;
-		*outlen = b.len;
-		return 0;
+		b.p[b.len] = '\0';
 	}
-	free(b.p);
-	*out = (char *)nfc;
-	*outlen = (size_t)m;
+	*out = b.p;
+	*outlen = b.len;
 	return 0;
 fail:
 	free(b.p);
@@ -324,7 +420,7 @@ char *wn_utf8_sanitize(const char *s, size_t n)
 		return NULL;
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t k = wn_utf8_seq_len(u + i, n - i);
+		size_t k = wn_utf8_len_at(u + i, n - i);
 		if (k == 0 || u[i] == 0) {
 			if (buf_put_cp(&b, 0xFFFD) < 0) {
 				free(b.p);

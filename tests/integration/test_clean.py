@@ -46,6 +46,23 @@ class CleanFiles(TempDirTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(os.path.exists(self.path("out", "elsewhere", "lantern-fair.txt")))
 
+    def test_outlet_follows_each_files_folder(self):
+        # folders interleaved, one of them reached through a symlinked folder:
+        # each file goes to the outlet of the folder it sits in
+        a1 = self.write("alpha-news/one.txt", "First article of alpha.\n")
+        b1 = self.write("gamma-news/two.txt", "First article of beta.\n")
+        a2 = self.write("alpha-news/three.txt", "Second article of alpha.\n")
+        os.symlink(self.path("gamma-news"), self.path("delta-link"))
+        b2 = self.write("gamma-news/four.txt", "Second article of beta.\n")
+        b2_link = self.path("delta-link", "four.txt")
+        r = run([WINNOW, "clean", "-o", self.path("out"), a1, b1, a2, b2_link, b2])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for outlet, stem in (("alpha-news", "one"), ("gamma-news", "two"),
+                             ("alpha-news", "three"), ("gamma-news", "four")):
+            rec = load_json(self.path("out", outlet, stem + ".json"))
+            self.assertEqual(rec["outlet"], outlet)
+        self.assertEqual(sorted(os.listdir(self.path("out"))), ["alpha-news", "gamma-news"])
+
     def test_same_input_same_id_and_output(self):
         src = fixture("clean", "quarry-gazette", "lantern-fair.txt")
         for d in ("a", "b"):
