@@ -122,11 +122,10 @@ int main(int argc, char **argv)
 		if (rc == 0) {
 			size_t blen;
 			char *body = wn_doc_body(doc, &blen);
-			json_t *rec = body ? wn_output_record(doc) : NULL;
-			char *json = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-			rc = json ? 0 : -ENOMEM;
+			char *json = NULL;
+			size_t jlen;
+			rc = body ? wn_output_json(doc, &json, &jlen) : -ENOMEM;
 			free(json);
-			json_decref(rec);
 			free(body);
 		}
 		t[OUTPUT] += cpu_now() - t3;
