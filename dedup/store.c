@@ -9,53 +9,53 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Schema version 1. Documented in README.md, "State store". */
+/* Schema version 2. Documented in README.md, "State store". SQLite is the
+ * truth; the index keeps in memory only what it can rebuild from these rows
+ * (band keys from articles.minhash, k-grams from quotes.grams, chrome
+ * windows from chrome_docs.keys). */
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE outlets(outlet_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" id TEXT NOT NULL UNIQUE, outlet_id INTEGER NOT NULL, page INTEGER NOT NULL,"
-	" first_seen INTEGER NOT NULL);"
+	" first_seen INTEGER NOT NULL, keys BLOB);"
 	"CREATE INDEX chrome_docs_page ON chrome_docs(outlet_id, page);"
+	"CREATE INDEX chrome_docs_outlet ON chrome_docs(outlet_id) WHERE keys IS NOT NULL;"
 	"CREATE INDEX chrome_docs_first_seen ON chrome_docs(first_seen);"
 	"CREATE TABLE chrome_lines(outlet_id INTEGER NOT NULL, line_key INTEGER NOT NULL,"
-	" docs INTEGER NOT NULL, chrome_since INTEGER, last_seen INTEGER NOT NULL, sample TEXT,"
-	" PRIMARY KEY(outlet_id, line_key)) WITHOUT ROWID;"
+	" docs INTEGER NOT NULL, chrome_since INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" sample TEXT NOT NULL, PRIMARY KEY(outlet_id, line_key)) WITHOUT ROWID;"
 	"CREATE TABLE articles(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
 	" outlet_id INTEGER NOT NULL, first_seen INTEGER NOT NULL, exact BLOB,"
 	" shingles INTEGER NOT NULL DEFAULT 0, minhash BLOB, duplicate_of INTEGER);"
 	"CREATE INDEX articles_exact ON articles(exact) WHERE exact IS NOT NULL;"
 	"CREATE INDEX articles_first_seen ON articles(first_seen);"
-	"CREATE TABLE article_bands(band INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	" PRIMARY KEY(band, seq)) WITHOUT ROWID;"
 	"CREATE TABLE quotes(quote_id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL,"
-	" text TEXT NOT NULL, cluster INTEGER NOT NULL);"
+	" text TEXT NOT NULL, cluster INTEGER NOT NULL, grams BLOB NOT NULL);"
 	"CREATE INDEX quotes_seq ON quotes(seq);"
 	"CREATE INDEX quotes_cluster ON quotes(cluster);"
-	"CREATE TABLE quote_grams(gram INTEGER NOT NULL, quote_id INTEGER NOT NULL,"
-	" PRIMARY KEY(gram, quote_id)) WITHOUT ROWID;"
 	"INSERT INTO meta VALUES('expired_at', '0');";
 
 static const char *const stmt_sql[WN_SQL_COUNT] = {
+	[WN_SQL_SAVEPOINT] = "SAVEPOINT wn_article",
+	[WN_SQL_RELEASE] = "RELEASE wn_article",
+	[WN_SQL_ROLLBACK_TO] = "ROLLBACK TO wn_article",
 	[WN_SQL_OUTLET_GET] = "SELECT outlet_id FROM outlets WHERE name = ?1",
 	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(name) VALUES(?1)",
 	[WN_SQL_OUTLET_NAME] = "SELECT name FROM outlets WHERE outlet_id = ?1",
 	[WN_SQL_CDOC_GET] = "SELECT cseq FROM chrome_docs WHERE id = ?1",
-	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, page, first_seen)"
-			    " VALUES(?1, ?2, ?3, ?4)",
+	/* ?5: the page's sorted distinct line keys when it is counted, else NULL */
+	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, page, first_seen, keys)"
+			    " VALUES(?1, ?2, ?3, ?4, ?5)",
 	[WN_SQL_CDOC_PAGE] = "SELECT 1 FROM chrome_docs WHERE outlet_id = ?1 AND page = ?2 LIMIT 1",
-	/* ?1 outlet, ?2 line key, ?3 chrome threshold N, ?4 this doc's cseq,
-	 * ?5 now, ?6 the line's text (kept once it is chrome) */
-	[WN_SQL_CLINE_COUNT] =
-		"INSERT INTO chrome_lines(outlet_id, line_key, docs, chrome_since, last_seen, sample)"
-		" VALUES(?1, ?2, 1, CASE WHEN ?3 <= 1 THEN ?4 END, ?5, CASE WHEN ?3 <= 1 THEN ?6 END)"
-		" ON CONFLICT(outlet_id, line_key) DO UPDATE SET docs = docs + 1,"
-		" last_seen = excluded.last_seen,"
-		" chrome_since = coalesce(chrome_since, CASE WHEN docs + 1 >= ?3 THEN ?4 END),"
-		" sample = coalesce(sample, CASE WHEN docs + 1 >= ?3 THEN ?6 END)"
-		" RETURNING chrome_since",
-	[WN_SQL_CLINE_GET] =
-		"SELECT chrome_since FROM chrome_lines WHERE outlet_id = ?1 AND line_key = ?2",
+	[WN_SQL_CDOC_WINDOW] = "SELECT cseq, keys FROM chrome_docs WHERE outlet_id = ?1"
+			       " AND keys IS NOT NULL ORDER BY cseq DESC LIMIT ?2",
+	[WN_SQL_CLINE_ADD] = "INSERT OR IGNORE INTO chrome_lines(outlet_id, line_key, docs,"
+			     " chrome_since, last_seen, sample) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[WN_SQL_CLINE_TOUCH] = "UPDATE chrome_lines SET docs = ?3, last_seen = ?4"
+			       " WHERE outlet_id = ?1 AND line_key = ?2",
+	[WN_SQL_CLINE_OUTLET] = "SELECT line_key, chrome_since, docs FROM chrome_lines"
+				" WHERE outlet_id = ?1 ORDER BY chrome_since, line_key",
 	[WN_SQL_ART_GET] = "SELECT seq FROM articles WHERE id = ?1",
 	[WN_SQL_ART_ADD] = "INSERT INTO articles(id, outlet_id, first_seen, exact, shingles, minhash,"
 			   " duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -63,15 +63,17 @@ static const char *const stmt_sql[WN_SQL_COUNT] = {
 			      " WHERE seq = ?1",
 	[WN_SQL_ART_EXACT] = "SELECT seq FROM articles WHERE exact = ?1 AND seq < ?2"
 			     " ORDER BY seq LIMIT 1",
-	[WN_SQL_BAND_ADD] = "INSERT OR IGNORE INTO article_bands(band, seq) VALUES(?1, ?2)",
-	[WN_SQL_BAND_FIND] = "SELECT seq FROM article_bands WHERE band = ?1 AND seq < ?2",
-	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(seq, text, cluster) VALUES(?1, ?2, -1)",
-	[WN_SQL_QUOTE_CLUSTER] = "UPDATE quotes SET cluster = ?2 WHERE quote_id = ?1",
+	[WN_SQL_ART_SIGS] = "SELECT seq, minhash FROM articles WHERE minhash IS NOT NULL",
+	[WN_SQL_ART_RANGE] = "SELECT min(seq), max(seq) FROM articles",
+	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(quote_id, seq, text, cluster, grams)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[WN_SQL_QUOTE_GET] = "SELECT seq, cluster, grams FROM quotes WHERE quote_id = ?1",
 	[WN_SQL_QUOTE_MERGE] = "UPDATE quotes SET cluster = ?1 WHERE cluster = ?2",
-	[WN_SQL_GRAM_ADD] = "INSERT OR IGNORE INTO quote_grams(gram, quote_id) VALUES(?1, ?2)",
-	[WN_SQL_GRAM_FIND] = "SELECT q.quote_id, q.seq, q.cluster FROM quote_grams g"
-			     " JOIN quotes q ON q.quote_id = g.quote_id"
-			     " WHERE g.gram = ?1 AND q.seq < ?2",
+	[WN_SQL_QUOTE_GRAMS] = "SELECT quote_id, grams FROM quotes",
+	/* the next quote id AUTOINCREMENT would give (ids are never reused) */
+	[WN_SQL_QUOTE_NEXT] = "SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+			      " WHERE name = 'quotes'), 0), coalesce((SELECT max(quote_id) FROM quotes), 0)) + 1,"
+			      " (SELECT count(*) FROM quotes), (SELECT min(quote_id) FROM quotes)",
 };
 
 int wn_store_error(wn_store *st, int rc, const char *what)
@@ -94,17 +96,33 @@ int wn_store_error(wn_store *st, int rc, const char *what)
 	}
 }
 
+static void reset_all(wn_store *st)
+{
+	for (size_t i = 0; i < WN_SQL_COUNT; i++)
+		if (st->stmt[i])
+			sqlite3_reset(st->stmt[i]);
+}
+
 int wn_store_exec(wn_store *st, const char *sql)
 {
 	/* A cached statement that stepped to a row keeps its read transaction
 	 * open until reset; left so across a COMMIT it pins the write-ahead log,
 	 * which then can never be checkpointed and grows without bound. No
 	 * caller holds a row across transaction control, so reset them all. */
-	for (size_t i = 0; i < WN_SQL_COUNT; i++)
-		if (st->stmt[i])
-			sqlite3_reset(st->stmt[i]);
+	reset_all(st);
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : wn_store_error(st, rc, sql);
+}
+
+int wn_store_txn(wn_store *st, enum wn_stmt which)
+{
+	reset_all(st); /* see wn_store_exec */
+	sqlite3_stmt *s = wn_store_stmt(st, which);
+	if (!s)
+		return -EIO;
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : wn_store_error(st, rc, stmt_sql[which]);
 }
 
 sqlite3_stmt *wn_store_stmt(wn_store *st, enum wn_stmt which)
@@ -187,13 +205,20 @@ static int check_schema(wn_store *st, char *err, size_t errlen)
 			 st->path, app);
 		return -EILSEQ;
 	}
+	if (version < WN_STORE_SCHEMA) {
+		snprintf(err, errlen,
+			 "%s: state store has schema version %d (written by an older winnow); this"
+			 " winnow uses version %d and does not convert it. It was left untouched:"
+			 " move it away or delete it to start a new store (learned chrome, quotes"
+			 " and duplicates are then learned anew), or keep using the older winnow",
+			 st->path, version, WN_STORE_SCHEMA);
+		return -EPROTO;
+	}
 	if (version != WN_STORE_SCHEMA) {
 		snprintf(err, errlen,
-			 "%s: state store has schema version %d, this winnow uses version %d (%s);"
-			 " it was left untouched",
-			 st->path, version, WN_STORE_SCHEMA,
-			 version < WN_STORE_SCHEMA ? "written by an older winnow"
-						   : "written by a newer winnow");
+			 "%s: state store has schema version %d, this winnow uses version %d (written"
+			 " by a newer winnow); it was left untouched",
+			 st->path, version, WN_STORE_SCHEMA);
 		return -EPROTO;
 	}
 	return 0;
@@ -260,9 +285,6 @@ void wn_store_close(wn_store *st)
 int wn_store_expire(wn_store *st, int64_t cutoff)
 {
 	static const char *const steps[] = {
-		"DELETE FROM quote_grams WHERE quote_id IN (SELECT quote_id FROM quotes WHERE seq IN"
-		" (SELECT seq FROM articles WHERE first_seen < ?1))",
-		"DELETE FROM article_bands WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
 		"DELETE FROM quotes WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
 		"DELETE FROM articles WHERE first_seen < ?1",
 		"DELETE FROM chrome_docs WHERE first_seen < ?1",

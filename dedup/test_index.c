@@ -227,7 +227,7 @@ static int64_t sum_docs(const char *path)
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT (SELECT sum(docs) FROM chrome_lines) * 1000000 +"
 					    " (SELECT count(*) FROM quotes) * 1000 +"
-					    " (SELECT count(*) FROM quote_grams)",
+					    " (SELECT sum(length(grams)) / 8 FROM quotes)",
 					    -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -305,16 +305,23 @@ static void schema_version_checked(void **state)
 
 	wn_index_config cfg = {.path = f->path};
 	char err[256];
-	set_user_version(f->path, 2);
+	set_user_version(f->path, 3);
 	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
 	assert_null(idx);
 	assert_non_null(strstr(err, "newer"));
-	assert_int_equal(get_user_version(f->path), 2); /* untouched */
+	assert_int_equal(get_user_version(f->path), 3); /* untouched */
+	/* a version 1 store (before chrome windows) is refused with what to do */
+	set_user_version(f->path, 1);
+	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "schema version 1"));
+	assert_non_null(strstr(err, "older"));
+	assert_non_null(strstr(err, "start a new store"));
+	assert_int_equal(get_user_version(f->path), 1);
 	set_user_version(f->path, 0);
 	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
 	assert_non_null(strstr(err, "older"));
 	assert_int_equal(get_user_version(f->path), 0);
-	set_user_version(f->path, 1);
+	set_user_version(f->path, 2);
 	idx = open_index(f->path, 0);
 	wn_index_stats st;
 	assert_int_equal(wn_index_stats_get(idx, &st), 0);
