@@ -1,10 +1,13 @@
 /* index.c — learned chrome, quotes and duplicates: decided from memory,
  * kept in the state store (see index.h; the SQL is in store.c).
  *
- * Every in-memory change an article causes is staged in its
- * wn_index_article and applied only once its SQL is released, so a
- * rolled-back article leaves memory as it was; a rolled-back batch marks
- * memory stale, and it is rebuilt from the store before the next article. */
+ * An article first only reads (the store and memory) and decides; then its
+ * rows are written in one burst, and only once they are in is memory
+ * changed, so a failed article leaves memory as it was. Its rows are
+ * undone by their ids (ids are handed out here, in arrival order, never
+ * reused): a batch needs no savepoint per article. A rolled-back batch
+ * marks memory stale; it is rebuilt from the store before the next
+ * article. */
 #include "dedup/index.h"
 #include "dedup/chromewin.h"
 #include "dedup/fingerprint.h"
@@ -28,6 +31,7 @@ typedef struct outlet {
 	char *name;
 	uint64_t hash; /* of name, to find it fast */
 	int64_t id;
+	bool pending;      /* not in the store yet: its first article is under way */
 	wn_chromewin *win; /* NULL: not loaded */
 	uint64_t used;     /* when last used (idx->tick), for dropping the least recent */
 	bool dirty;        /* holds chrome lines whose docs are not yet written */
@@ -38,6 +42,7 @@ struct wn_index {
 	unsigned min_docs, retention_days, window;
 	size_t chrome_memory;
 	bool batch;
+	bool poisoned; /* the batch was lost (an article could not be undone) */
 	bool writable; /* keeps memory; read-only indexes only report */
 	bool stale;    /* memory out of step with the store: rebuild first */
 	int64_t next_expire;
@@ -46,7 +51,8 @@ struct wn_index {
 	uint64_t tick;
 	wn_tagtab *bands; /* band key -> article seq */
 	wn_tagtab *grams; /* quote k-gram -> quote id */
-	int64_t next_qid;
+	/* the next ids to hand out, and the latest time given (never back) */
+	int64_t next_seq, next_cseq, next_qid, next_outlet, last_time;
 	unsigned char *scratch; /* blob encoding */
 	size_t scratch_cap;
 };
@@ -54,6 +60,7 @@ struct wn_index {
 typedef struct {
 	uint64_t key;
 	int64_t docs;
+	char *sample;
 } new_line;
 
 typedef struct {
@@ -61,27 +68,40 @@ typedef struct {
 	uint32_t qid;
 } gram_add;
 
+typedef struct {
+	int64_t qid, cluster;
+	const wn_quote *q;
+	const uint64_t *grams;
+	size_t ngrams;
+	const int64_t *merge; /* clusters that join this one */
+	size_t nmerge;
+} quote_row;
+
 struct wn_index_article {
 	wn_index *idx;
-	bool open;       /* inside its savepoint */
 	outlet *outlet;
-	bool new_outlet; /* created inside this article's savepoint */
+	int64_t now;
+	bool counted;  /* the page was counted before (by id): nothing to write */
+	bool new_page; /* counted now: its keys go into the window */
 	int64_t cseq;
 	uint64_t *chrome;
 	wn_chrome_view view;
-	/* staged for memory, applied after the SQL is released */
-	uint64_t *page_keys; /* a counted page for the window (NULL: none) */
+	uint64_t page;
+	uint64_t *page_keys; /* the page's sorted distinct line keys */
 	size_t npage_keys;
-	new_line *new_lines; /* lines that became chrome with this page */
+	new_line *new_lines; /* lines that become chrome with this page */
 	size_t nnew_lines;
-	uint64_t *touched; /* chrome lines this page counted again */
+	uint64_t *touched; /* chrome lines this page counts again */
 	size_t ntouched;
-	bool has_bands;
-	uint32_t seq;
-	uint64_t bands[WN_BANDS];
-	gram_add *grams;
-	size_t ngrams, grams_cap;
-	int64_t next_qid;
+	/* the article's row, when it is new */
+	bool record;
+	int64_t seq, canon;
+	wn_body_sig sig;
+	quote_row *quotes;
+	size_t nquotes;
+	/* written so far, for undo */
+	bool w_outlet, w_page, w_article;
+	size_t w_lines, w_quotes;
 };
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
@@ -224,11 +244,9 @@ static void forget_outlets(wn_index *idx)
 	idx->noutlets = 0;
 }
 
-static int outlet_get(wn_index *idx, const char *name, bool create, outlet **out, bool *created)
+static int outlet_get(wn_index *idx, const char *name, bool create, outlet **out)
 {
 	*out = NULL;
-	if (created)
-		*created = false;
 	uint64_t h = XXH3_64bits(name, strlen(name));
 	for (size_t i = 0; i < idx->noutlets; i++)
 		if (idx->outlets[i]->hash == h && !strcmp(idx->outlets[i]->name, name)) {
@@ -243,22 +261,9 @@ static int outlet_get(wn_index *idx, const char *name, bool create, outlet **out
 	int rc = step_row(idx->st, s, &found, "outlet");
 	if (rc < 0)
 		return rc;
-	int64_t id;
-	if (found) {
-		id = sqlite3_column_int64(s, 0);
-	} else if (!create) {
+	if (!found && !create)
 		return -ENOENT;
-	} else {
-		s = stmt(idx, WN_SQL_OUTLET_ADD);
-		if (!s)
-			return -EIO;
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		if ((rc = step_done(idx->st, s, "adding an outlet")) < 0)
-			return rc;
-		id = sqlite3_last_insert_rowid(idx->st->db);
-		if (created)
-			*created = true;
-	}
+	int64_t id = found ? sqlite3_column_int64(s, 0) : idx->next_outlet;
 	outlet **v = realloc(idx->outlets, (idx->noutlets + 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;
@@ -270,6 +275,7 @@ static int outlet_get(wn_index *idx, const char *name, bool create, outlet **out
 	}
 	o->hash = h;
 	o->id = id;
+	o->pending = !found; /* its row is written with its first article */
 	v[idx->noutlets++] = o;
 	*out = o;
 	return 0;
@@ -287,14 +293,14 @@ static void outlet_drop(wn_index *idx, outlet *o)
 }
 
 /* Load an outlet's chrome lines and the window of its last counted pages. */
-static int outlet_load(wn_index *idx, outlet *o, bool fresh)
+static int outlet_load(wn_index *idx, outlet *o)
 {
 	o->used = ++idx->tick;
 	if (o->win)
 		return 0;
 	wn_chromewin *w;
 	int rc = wn_chromewin_new(idx->window, &w);
-	if (rc < 0 || fresh) { /* an outlet made just now has no rows yet */
+	if (rc < 0 || o->pending) { /* a new outlet has no rows yet */
 		o->win = rc < 0 ? NULL : w;
 		return rc;
 	}
@@ -310,7 +316,23 @@ static int outlet_load(wn_index *idx, outlet *o, bool fresh)
 			rc = wn_store_error(idx->st, r, "loading chrome lines");
 		sqlite3_reset(s);
 	}
-	/* the pages come newest first; the window takes them oldest first */
+	/* the outlet's pages from its index, newest first; the window takes the
+	 * last counted ones (those with keys), oldest first */
+	int64_t *cseqs = NULL;
+	size_t n = 0, cap = 0;
+	if (rc == 0 && !(s = stmt(idx, WN_SQL_CDOC_OUTLET)))
+		rc = -EIO;
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, o->id);
+		int r;
+		while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW)
+			rc = push_i64(&cseqs, &n, &cap, sqlite3_column_int64(s, 0));
+		if (rc == 0 && r != SQLITE_DONE)
+			rc = wn_store_error(idx->st, r, "loading a chrome window");
+		sqlite3_reset(s);
+	}
+	if (rc == 0)
+		n = unique_i64(cseqs, n);
 	struct pg {
 		int64_t cseq;
 		uint64_t *keys;
@@ -319,24 +341,23 @@ static int outlet_load(wn_index *idx, outlet *o, bool fresh)
 	size_t np = 0;
 	if (rc == 0 && !pages)
 		rc = -ENOMEM;
-	if (rc == 0 && !(s = stmt(idx, WN_SQL_CDOC_WINDOW)))
-		rc = -EIO;
-	if (rc == 0) {
-		sqlite3_bind_int64(s, 1, o->id);
-		sqlite3_bind_int64(s, 2, idx->window);
-		int r;
-		while (rc == 0 && np < idx->window && (r = sqlite3_step(s)) == SQLITE_ROW) {
-			const unsigned char *blob = sqlite3_column_blob(s, 1);
-			size_t n = (size_t)sqlite3_column_bytes(s, 1) / 8;
-			pages[np].cseq = sqlite3_column_int64(s, 0);
-			pages[np].n = n;
-			if (!(pages[np++].keys = blob_to_u64s(blob, n)))
-				rc = -ENOMEM;
+	for (size_t i = n; rc == 0 && i-- > 0 && np < idx->window;) {
+		if (!(s = stmt(idx, WN_SQL_CDOC_KEYS))) {
+			rc = -EIO;
+			break;
 		}
-		if (rc == 0 && np < idx->window && r != SQLITE_DONE)
-			rc = wn_store_error(idx->st, r, "loading a chrome window");
-		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, cseqs[i]);
+		bool found = false;
+		rc = step_row(idx->st, s, &found, "loading a chrome window");
+		if (rc < 0 || !found || sqlite3_column_type(s, 0) == SQLITE_NULL)
+			continue; /* a page that only read */
+		size_t k = (size_t)sqlite3_column_bytes(s, 0) / 8;
+		pages[np].cseq = cseqs[i];
+		pages[np].n = k;
+		if (!(pages[np++].keys = blob_to_u64s(sqlite3_column_blob(s, 0), k)))
+			rc = -ENOMEM;
 	}
+	free(cseqs);
 	for (size_t i = np; i-- > 0;) {
 		if (rc == 0)
 			rc = wn_chromewin_push(w, pages[i].cseq, pages[i].keys, pages[i].n);
@@ -417,23 +438,44 @@ static void unload_windows(wn_index *idx)
 
 /* ---- the lookup tables ---- */
 
-static int load_bands(wn_index *idx)
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* The next ids and the latest time, from the store; *articles and *quotes:
+ * about how many rows there are. */
+static int load_ranges(wn_index *idx, size_t *articles, size_t *quotes)
 {
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_RANGE);
-	if (!s)
-		return -EIO;
+	sqlite3_stmt *s = stmt(idx, WN_SQL_RANGES);
 	bool found;
-	int rc = step_row(idx->st, s, &found, "articles");
+	int rc = s ? step_row(idx->st, s, &found, "reading id ranges") : -EIO;
 	if (rc < 0)
 		return rc;
-	int64_t lo = sqlite3_column_int64(s, 0), hi = sqlite3_column_int64(s, 1);
-	if (hi > UINT32_MAX)
-		return -EOVERFLOW;
-	if (hi >= lo && wn_tagtab_reserve(idx->bands, (size_t)(hi - lo + 1) * WN_BANDS) < 0)
+	int64_t seq_lo = sqlite3_column_int64(s, 0), seq_hi = sqlite3_column_int64(s, 1);
+	int64_t q_lo = sqlite3_column_int64(s, 2), q_hi = sqlite3_column_int64(s, 3);
+	long long next[3] = {1, 1, 1};
+	const char *kept = (const char *)sqlite3_column_text(s, 6);
+	if (kept && sscanf(kept, "%lld %lld %lld", &next[0], &next[1], &next[2]) != 3)
+		next[0] = next[1] = next[2] = 1;
+	idx->next_seq = max64(next[0], seq_hi + 1);
+	idx->next_cseq = max64(next[1], sqlite3_column_int64(s, 4) + 1);
+	idx->next_qid = max64(next[2], q_hi + 1);
+	idx->next_outlet = sqlite3_column_int64(s, 5) + 1;
+	idx->last_time = max64(sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8));
+	*articles = seq_hi >= seq_lo ? (size_t)(seq_hi - seq_lo + 1) : 0;
+	*quotes = q_hi >= q_lo ? (size_t)(q_hi - q_lo + 1) : 0;
+	sqlite3_reset(s);
+	if (idx->next_seq >= UINT32_MAX || idx->next_qid >= UINT32_MAX)
+		return -EOVERFLOW; /* memory keeps 32-bit numbers: 4 billion articles */
+	return 0;
+}
+
+static int load_bands(wn_index *idx, size_t articles)
+{
+	if (wn_tagtab_reserve(idx->bands, articles * WN_BANDS) < 0)
 		return -ENOMEM;
-	if (!(s = stmt(idx, WN_SQL_ART_SIGS)))
+	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_SIGS);
+	if (!s)
 		return -EIO;
-	int r;
+	int rc = 0, r;
 	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *blob = sqlite3_column_blob(s, 1);
 		if (!blob || sqlite3_column_bytes(s, 1) != WN_MINHASH * 4)
@@ -454,24 +496,15 @@ static int load_bands(wn_index *idx)
 	return rc;
 }
 
-static int load_grams(wn_index *idx)
+static int load_grams(wn_index *idx, size_t quotes)
 {
-	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_NEXT);
+	/* about 10 k-grams a quote: a guess that saves most regrowing */
+	if (wn_tagtab_reserve(idx->grams, quotes * 10) < 0)
+		return -ENOMEM;
+	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GRAMS);
 	if (!s)
 		return -EIO;
-	bool found;
-	int rc = step_row(idx->st, s, &found, "quotes");
-	if (rc < 0)
-		return rc;
-	idx->next_qid = sqlite3_column_int64(s, 0);
-	if (idx->next_qid > UINT32_MAX)
-		return -EOVERFLOW;
-	/* about 10 k-grams a quote: a guess that saves most regrowing */
-	if (wn_tagtab_reserve(idx->grams, (size_t)sqlite3_column_int64(s, 1) * 10) < 0)
-		return -ENOMEM;
-	if (!(s = stmt(idx, WN_SQL_QUOTE_GRAMS)))
-		return -EIO;
-	int r;
+	int rc = 0, r;
 	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		uint32_t qid = (uint32_t)sqlite3_column_int64(s, 0);
 		const unsigned char *blob = sqlite3_column_blob(s, 1);
@@ -485,17 +518,20 @@ static int load_grams(wn_index *idx)
 	return rc;
 }
 
-/* (Re)build memory from the store: the lookup tables now, chrome windows
- * as outlets come. */
+/* (Re)build memory from the store: ids and lookup tables now, chrome
+ * windows as outlets come. */
 static int build_memory(wn_index *idx)
 {
 	forget_outlets(idx);
 	wn_tagtab_free(idx->bands);
 	wn_tagtab_free(idx->grams);
 	idx->stale = true;
-	int rc = load_bands(idx);
+	size_t articles = 0, quotes = 0;
+	int rc = load_ranges(idx, &articles, &quotes);
 	if (rc == 0)
-		rc = load_grams(idx);
+		rc = load_bands(idx, articles);
+	if (rc == 0)
+		rc = load_grams(idx, quotes);
 	if (rc < 0) {
 		wn_tagtab_free(idx->bands);
 		wn_tagtab_free(idx->grams);
@@ -583,12 +619,14 @@ int wn_index_commit(wn_index *idx)
 {
 	if (!idx->batch)
 		return 0;
-	int rc = flush_lines(idx);
+	int rc = idx->poisoned ? -EIO : flush_lines(idx);
 	if (rc == 0)
 		rc = wn_store_exec(idx->st, "COMMIT");
+	idx->poisoned = false;
 	if (rc < 0) {
 		wn_store_exec(idx->st, "ROLLBACK");
 		idx->stale = true; /* memory holds the batch: rebuilt before the next article */
+		wn_err("state store: the batch of articles was rolled back");
 	}
 	idx->batch = false;
 	if (rc == 0)
@@ -610,33 +648,36 @@ void wn_index_memory_get(const wn_index *idx, wn_index_memory *m)
 		}
 }
 
-/* Smallest seq and quote id still in the store (1 when empty). */
-static int live_from(wn_index *idx, int64_t *seq, int64_t *qid)
+/* Keep the next ids in the store: rows about to go may hold the highest. */
+static int save_next_ids(wn_index *idx)
 {
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_RANGE);
-	bool found;
-	int rc = s ? step_row(idx->st, s, &found, "articles") : -EIO;
-	if (rc < 0)
-		return rc;
-	*seq = sqlite3_column_type(s, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(s, 0);
-	if (!(s = stmt(idx, WN_SQL_QUOTE_NEXT)))
+	char v[80];
+	snprintf(v, sizeof v, "%lld %lld %lld", (long long)idx->next_seq, (long long)idx->next_cseq,
+		 (long long)idx->next_qid);
+	sqlite3_stmt *s = stmt(idx, WN_SQL_NEXT_IDS);
+	if (!s)
 		return -EIO;
-	if ((rc = step_row(idx->st, s, &found, "quotes")) < 0)
-		return rc;
-	*qid = sqlite3_column_type(s, 2) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(s, 2);
-	sqlite3_reset(s);
-	return 0;
+	sqlite3_bind_text(s, 1, v, -1, SQLITE_TRANSIENT);
+	return step_done(idx->st, s, "keeping ids");
 }
 
 int wn_index_expire(wn_index *idx, int64_t now)
 {
 	int64_t cutoff = now - (int64_t)idx->retention_days * 86400;
+	if (idx->stale && idx->writable) {
+		int rc = build_memory(idx);
+		if (rc < 0)
+			return rc;
+	}
 	int rc = flush_lines(idx); /* chrome lines seen in this batch are not old */
 	if (rc == 0)
 		rc = wn_store_exec(idx->st, "SAVEPOINT wn_expire");
 	if (rc < 0)
 		return rc;
-	rc = wn_store_expire(idx->st, cutoff);
+	if (idx->writable)
+		rc = save_next_ids(idx);
+	if (rc == 0)
+		rc = wn_store_expire(idx->st, cutoff);
 	if (rc < 0) {
 		wn_store_exec(idx->st, "ROLLBACK TO wn_expire");
 		wn_store_exec(idx->st, "RELEASE wn_expire");
@@ -647,31 +688,43 @@ int wn_index_expire(wn_index *idx, int64_t now)
 	if (rc < 0 || !idx->writable)
 		return rc;
 	/* Memory: expired entries would only fail verification; drop them. */
-	int64_t seq, qid;
-	rc = live_from(idx, &seq, &qid);
+	sqlite3_stmt *s = stmt(idx, WN_SQL_RANGES);
+	bool found;
+	rc = s ? step_row(idx->st, s, &found, "reading id ranges") : -EIO;
 	if (rc == 0) {
-		uint32_t s32 = seq > UINT32_MAX ? UINT32_MAX : (uint32_t)seq;
-		uint32_t q32 = qid > UINT32_MAX ? UINT32_MAX : (uint32_t)qid;
-		if (wn_tagtab_keep_range(idx->bands, s32, UINT32_MAX) < 0 ||
-		    wn_tagtab_keep_range(idx->grams, q32, UINT32_MAX) < 0)
-			wn_warn("expiry: out of memory compacting the index (lookups still verified)");
+		int64_t seq = sqlite3_column_type(s, 0) == SQLITE_NULL ? UINT32_MAX : sqlite3_column_int64(s, 0);
+		int64_t qid = sqlite3_column_type(s, 2) == SQLITE_NULL ? UINT32_MAX : sqlite3_column_int64(s, 2);
+		sqlite3_reset(s);
+		if (wn_tagtab_keep_range(idx->bands, (uint32_t)seq, UINT32_MAX) < 0 ||
+		    wn_tagtab_keep_range(idx->grams, (uint32_t)qid, UINT32_MAX) < 0)
+			wn_warn("expiry: out of memory compacting the index (lookups are still verified)");
 	}
 	unload_windows(idx); /* pages and chrome lines went: windows are loaded again */
 	return rc;
 }
 
-/* ---- one article: savepoint, staging ---- */
+/* ---- one article ---- */
 
 static void article_clear(wn_index_article *a)
 {
 	free(a->chrome);
 	free(a->page_keys);
+	for (size_t i = 0; i < a->nnew_lines; i++)
+		free(a->new_lines[i].sample);
 	free(a->new_lines);
 	free(a->touched);
-	free(a->grams);
+	free(a->quotes);
 }
 
-/* Expiry when due, the article's savepoint, its outlet and window. */
+/* Forget what the article began: an outlet it brought, its staging. */
+static void article_drop(wn_index_article *a)
+{
+	if (a->outlet && a->outlet->pending)
+		outlet_drop(a->idx, a->outlet);
+	article_clear(a);
+}
+
+/* Expiry when due, the article's outlet and its window. Reads only. */
 static int article_begin(wn_index *idx, const wn_doc *doc, wn_index_article *a)
 {
 	memset(a, 0, sizeof *a);
@@ -681,124 +734,25 @@ static int article_begin(wn_index *idx, const wn_doc *doc, wn_index_article *a)
 	int rc = 0;
 	if (idx->stale)
 		rc = build_memory(idx);
-	if (rc == 0 && now_s() >= idx->next_expire)
-		rc = wn_index_expire(idx, now_s());
-	if (rc == 0)
-		rc = wn_store_txn(idx->st, WN_SQL_SAVEPOINT);
+	int64_t now = now_s();
+	if (rc == 0 && now >= idx->next_expire)
+		rc = wn_index_expire(idx, now);
 	if (rc < 0)
 		return rc;
-	a->open = true;
-	a->next_qid = idx->next_qid;
-	rc = outlet_get(idx, doc->outlet, true, &a->outlet, &a->new_outlet);
+	a->now = max64(now, idx->last_time); /* times never go back: expiry relies on it */
+	rc = outlet_get(idx, doc->outlet, true, &a->outlet);
 	if (rc == 0)
-		rc = outlet_load(idx, a->outlet, a->new_outlet);
+		rc = outlet_load(idx, a->outlet);
 	return rc;
-}
-
-/* Roll the article back: the store to its savepoint, memory untouched. */
-static void article_rollback(wn_index_article *a)
-{
-	wn_index *idx = a->idx;
-	if (!a->open)
-		return;
-	a->open = false;
-	wn_store_txn(idx->st, WN_SQL_ROLLBACK_TO);
-	wn_store_txn(idx->st, WN_SQL_RELEASE);
-	if (a->new_outlet && a->outlet)
-		outlet_drop(idx, a->outlet); /* its row is gone */
-	a->outlet = NULL;
-}
-
-/* What the article changed, into memory (its SQL is released). */
-static int article_apply(wn_index_article *a)
-{
-	wn_index *idx = a->idx;
-	wn_chromewin *w = a->outlet->win;
-	int rc = 0;
-	for (size_t i = 0; i < a->nnew_lines && rc == 0; i++)
-		rc = wn_chromewin_add_line(w, a->new_lines[i].key, a->cseq, a->new_lines[i].docs);
-	for (size_t i = 0; i < a->ntouched && rc == 0; i++) {
-		wn_chrome_line *l = wn_chromewin_line(w, a->touched[i]);
-		if (l) {
-			l->docs++;
-			l->dirty |= idx->batch; /* outside a batch it is written already */
-			a->outlet->dirty |= idx->batch;
-		}
-	}
-	if (rc == 0 && a->page_keys) {
-		rc = wn_chromewin_push(w, a->cseq, a->page_keys, a->npage_keys);
-		a->page_keys = NULL;
-	}
-	for (int b = 0; b < WN_BANDS && a->has_bands && rc == 0; b++)
-		rc = wn_tagtab_add(idx->bands, a->bands[b], a->seq);
-	for (size_t i = 0; i < a->ngrams && rc == 0; i++)
-		rc = wn_tagtab_add(idx->grams, a->grams[i].hash, a->grams[i].qid);
-	idx->next_qid = a->next_qid;
-	if (rc < 0) {
-		/* the store has the article; memory could not take it all */
-		wn_warn("index: out of memory; rebuilding the lookup tables from the store");
-		idx->stale = true;
-	}
-	return 0;
-}
-
-/* Release the savepoint (in autocommit mode: commit) and apply. */
-static int article_release(wn_index_article *a)
-{
-	wn_index *idx = a->idx;
-	int rc = wn_store_txn(idx->st, WN_SQL_RELEASE);
-	if (rc < 0) {
-		article_rollback(a);
-		return rc;
-	}
-	a->open = false;
-	if (!idx->batch)
-		trim_windows(idx);
-	return article_apply(a);
 }
 
 /* ---- learned chrome ---- */
 
-static int chrome_line_add(wn_index *idx, wn_index_article *a, uint64_t key, int64_t docs,
-			   const wn_line *l, int64_t now)
-{
-	new_line *v = realloc(a->new_lines, (a->nnew_lines + 1) * sizeof *v);
-	if (!v)
-		return -ENOMEM;
-	a->new_lines = v;
-	v[a->nnew_lines++] = (new_line){.key = key, .docs = docs};
-	sqlite3_stmt *s = stmt(idx, WN_SQL_CLINE_ADD);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, a->outlet->id);
-	sqlite3_bind_int64(s, 2, (int64_t)key);
-	sqlite3_bind_int64(s, 3, docs);
-	sqlite3_bind_int64(s, 4, a->cseq);
-	sqlite3_bind_int64(s, 5, now);
-	sqlite3_bind_text(s, 6, l->text, (int)l->len, SQLITE_STATIC);
-	return step_done(idx->st, s, "adding a chrome line");
-}
-
-static int chrome_line_touch(wn_index *idx, wn_index_article *a, const wn_chrome_line *l,
-			     int64_t now)
-{
-	a->touched[a->ntouched++] = l->key;
-	if (idx->batch) /* written once per batch, at commit */
-		return 0;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_CLINE_TOUCH);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, a->outlet->id);
-	sqlite3_bind_int64(s, 2, (int64_t)l->key);
-	sqlite3_bind_int64(s, 3, l->docs + 1);
-	sqlite3_bind_int64(s, 4, now);
-	return step_done(idx->st, s, "updating a chrome line");
-}
-
-/* Record the page for its outlet (once per article id; a page whose lines
- * are exactly those of a page counted before is recorded but only reads,
- * so the same article scraped twice never turns its own text into chrome)
- * and collect into a->chrome the keys that are chrome for it. */
+/* Decide which of the page's lines are chrome for it (a->chrome), and
+ * stage what counting it changes. A page is counted once per article id;
+ * a page whose lines are exactly those of a page counted before is
+ * recorded but only reads, so the same article scraped twice never turns
+ * its own text into chrome. */
 static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 {
 	uint64_t *keys;
@@ -807,15 +761,17 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 	if (rc < 0)
 		return rc;
 	wn_chromewin *w = a->outlet->win;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_CDOC_GET);
-	bool counted = false;
-	rc = s ? 0 : -EIO;
-	if (rc == 0) {
-		sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
-		rc = step_row(idx->st, s, &counted, "chrome document");
+	sqlite3_stmt *s = NULL;
+	if (!a->outlet->pending) { /* a new outlet has no pages yet */
+		s = stmt(idx, WN_SQL_CDOC_GET);
+		rc = s ? 0 : -EIO;
+		if (rc == 0) {
+			sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
+			rc = step_row(idx->st, s, &a->counted, "chrome document");
+		}
 	}
 	size_t m = 0;
-	if (rc == 0 && counted) { /* a re-run decides as the first time */
+	if (rc == 0 && a->counted) { /* a re-run decides as the first time */
 		a->cseq = sqlite3_column_int64(s, 0);
 		for (size_t i = 0; i < n; i++) {
 			const wn_chrome_line *l = wn_chromewin_line(w, keys[i]);
@@ -825,51 +781,49 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 		goto out;
 	}
 	bool seen_page = false;
-	int64_t now = now_s();
-	int64_t page = (int64_t)XXH3_64bits(keys, n * sizeof *keys);
-	if (rc == 0 && (s = stmt(idx, WN_SQL_CDOC_PAGE))) {
-		sqlite3_bind_int64(s, 1, a->outlet->id);
-		sqlite3_bind_int64(s, 2, page);
-		rc = step_row(idx->st, s, &seen_page, "chrome page");
-	} else if (rc == 0) {
-		rc = -EIO;
+	a->cseq = idx->next_cseq;
+	a->page = XXH3_64bits(keys, n * sizeof *keys);
+	if (rc == 0 && !a->outlet->pending) {
+		if ((s = stmt(idx, WN_SQL_CDOC_PAGE))) {
+			sqlite3_bind_int64(s, 1, a->outlet->id);
+			sqlite3_bind_int64(s, 2, (int64_t)a->page);
+			rc = step_row(idx->st, s, &seen_page, "chrome page");
+		} else {
+			rc = -EIO;
+		}
 	}
-	if (rc == 0 && !seen_page && !(a->page_keys = malloc((n ? n : 1) * sizeof *keys)))
-		rc = -ENOMEM;
-	if (rc == 0 && !seen_page) {
-		memcpy(a->page_keys, keys, n * sizeof *keys);
+	a->new_page = !seen_page;
+	if (rc == 0 && a->new_page) {
+		a->page_keys = malloc((n ? n : 1) * sizeof *keys);
+		a->touched = malloc((n ? n : 1) * sizeof *a->touched);
+		a->new_lines = calloc(n ? n : 1, sizeof *a->new_lines);
+		if (!a->page_keys || !a->touched || !a->new_lines)
+			rc = -ENOMEM;
+		else
+			memcpy(a->page_keys, keys, n * sizeof *keys);
 		a->npage_keys = n;
 	}
-	const void *blob = NULL;
-	if (rc == 0 && !seen_page && n && !(blob = u64_blob(idx, keys, n)))
-		rc = -ENOMEM;
-	if (rc == 0 && !(s = stmt(idx, WN_SQL_CDOC_ADD)))
-		rc = -EIO;
-	if (rc == 0) {
-		sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, a->outlet->id);
-		sqlite3_bind_int64(s, 3, page);
-		sqlite3_bind_int64(s, 4, now);
-		if (!seen_page) /* counted: its keys rebuild the window */
-			sqlite3_bind_blob(s, 5, n ? blob : "", (int)(n * 8), SQLITE_STATIC);
-		rc = step_done(idx->st, s, "adding a chrome document");
-		a->cseq = sqlite3_last_insert_rowid(idx->st->db);
-	}
-	if (rc == 0 && !seen_page && !(a->touched = malloc((n ? n : 1) * sizeof *a->touched)))
-		rc = -ENOMEM;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const wn_chrome_line *l = wn_chromewin_line(w, keys[i]);
-		if (l) { /* chrome already (all older than this page) */
-			if (!seen_page)
-				rc = chrome_line_touch(idx, a, l, now);
+		if (l) { /* chrome already (since a page older than this one) */
+			if (a->new_page)
+				a->touched[a->ntouched++] = keys[i];
 			keys[m++] = keys[i];
 			continue;
 		}
-		if (seen_page)
+		if (!a->new_page)
 			continue;
 		unsigned docs = wn_chromewin_count(w, keys[i]) + 1;
 		if (docs >= idx->min_docs) { /* chrome from this page on */
-			rc = chrome_line_add(idx, a, keys[i], docs, &doc->lines[line_of[i]], now);
+			const wn_line *line = &doc->lines[line_of[i]];
+			new_line *nl = &a->new_lines[a->nnew_lines];
+			if (!(nl->sample = strndup(line->text, line->len))) {
+				rc = -ENOMEM;
+				break;
+			}
+			nl->key = keys[i];
+			nl->docs = docs;
+			a->nnew_lines++;
 			keys[m++] = keys[i];
 		}
 	}
@@ -908,9 +862,254 @@ void wn_index_article_abort(wn_index_article *a)
 {
 	if (!a)
 		return;
-	article_rollback(a);
-	article_clear(a);
+	article_drop(a);
 	free(a);
+}
+
+/* ---- writing an article ---- */
+
+static int write_page(wn_index *idx, wn_index_article *a, const char *id)
+{
+	int rc = 0;
+	sqlite3_stmt *s;
+	if (a->outlet->pending) {
+		if (!(s = stmt(idx, WN_SQL_OUTLET_ADD)))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, a->outlet->id);
+		sqlite3_bind_text(s, 2, a->outlet->name, -1, SQLITE_STATIC);
+		if ((rc = step_done(idx->st, s, "adding an outlet")) < 0)
+			return rc;
+		a->w_outlet = true;
+	}
+	if (a->counted)
+		return 0;
+	const void *blob = NULL;
+	if (a->new_page && a->npage_keys && !(blob = u64_blob(idx, a->page_keys, a->npage_keys)))
+		return -ENOMEM;
+	if (!(s = stmt(idx, WN_SQL_CDOC_ADD)))
+		return -EIO;
+	sqlite3_bind_int64(s, 1, a->cseq);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, a->outlet->id);
+	sqlite3_bind_int64(s, 4, (int64_t)a->page);
+	sqlite3_bind_int64(s, 5, a->now);
+	if (a->new_page) /* counted: its keys rebuild the window */
+		sqlite3_bind_blob(s, 6, blob ? blob : "", (int)(a->npage_keys * 8), SQLITE_STATIC);
+	if ((rc = step_done(idx->st, s, "adding a chrome document")) < 0)
+		return rc;
+	a->w_page = true;
+	for (size_t i = 0; i < a->nnew_lines; i++) {
+		if (!(s = stmt(idx, WN_SQL_CLINE_ADD)))
+			return -EIO;
+		const new_line *nl = &a->new_lines[i];
+		sqlite3_bind_int64(s, 1, a->outlet->id);
+		sqlite3_bind_int64(s, 2, (int64_t)nl->key);
+		sqlite3_bind_int64(s, 3, nl->docs);
+		sqlite3_bind_int64(s, 4, a->cseq);
+		sqlite3_bind_int64(s, 5, a->now);
+		sqlite3_bind_text(s, 6, nl->sample, -1, SQLITE_STATIC);
+		if ((rc = step_done(idx->st, s, "adding a chrome line")) < 0)
+			return rc;
+		a->w_lines++;
+	}
+	/* Chrome lines counted again: in a batch written once, at commit;
+	 * alone, now (a failure rolls the article's transaction back). */
+	for (size_t i = 0; i < a->ntouched && !idx->batch; i++) {
+		const wn_chrome_line *l = wn_chromewin_line(a->outlet->win, a->touched[i]);
+		if (!l || !(s = stmt(idx, WN_SQL_CLINE_TOUCH)))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, a->outlet->id);
+		sqlite3_bind_int64(s, 2, (int64_t)l->key);
+		sqlite3_bind_int64(s, 3, l->docs + 1);
+		sqlite3_bind_int64(s, 4, a->now);
+		if ((rc = step_done(idx->st, s, "updating a chrome line")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int write_article(wn_index *idx, wn_index_article *a, const wn_doc *doc)
+{
+	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_ADD);
+	if (!s)
+		return -EIO;
+	unsigned char blob[WN_MINHASH * 4];
+	sqlite3_bind_int64(s, 1, a->seq);
+	sqlite3_bind_text(s, 2, doc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, a->outlet->id);
+	sqlite3_bind_int64(s, 4, a->now);
+	sqlite3_bind_int64(s, 6, a->sig.shingles);
+	if (a->sig.comparable) { /* a body too short to compare has no fingerprints */
+		for (int i = 0; i < WN_MINHASH; i++)
+			for (int b = 0; b < 4; b++)
+				blob[i * 4 + b] = (unsigned char)(a->sig.minhash[i] >> (8 * b));
+		sqlite3_bind_blob(s, 5, a->sig.exact, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 7, blob, sizeof blob, SQLITE_STATIC);
+	}
+	if (a->canon)
+		sqlite3_bind_int64(s, 8, a->canon);
+	int rc = step_done(idx->st, s, "recording an article");
+	if (rc < 0)
+		return rc;
+	a->w_article = true;
+	for (size_t i = 0; i < a->nquotes; i++) {
+		const quote_row *q = &a->quotes[i];
+		const void *g = u64_blob(idx, q->grams, q->ngrams);
+		if (!g || !(s = stmt(idx, WN_SQL_QUOTE_ADD)))
+			return g ? -EIO : -ENOMEM;
+		sqlite3_bind_int64(s, 1, q->qid);
+		sqlite3_bind_int64(s, 2, a->seq);
+		sqlite3_bind_text(s, 3, q->q->text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, q->cluster);
+		sqlite3_bind_blob(s, 5, g, (int)(q->ngrams * 8), SQLITE_STATIC);
+		if ((rc = step_done(idx->st, s, "adding a quote")) < 0)
+			return rc;
+		a->w_quotes++;
+	}
+	return 0;
+}
+
+/* Clusters joined by the article's quotes merge into the oldest (rare: in a
+ * savepoint of its own, as an UPDATE of many rows cannot be undone by id). */
+static int write_merges(wn_index *idx, wn_index_article *a)
+{
+	bool any = false;
+	for (size_t i = 0; i < a->nquotes && !any; i++)
+		for (size_t k = 0; k < a->quotes[i].nmerge && !any; k++)
+			any = a->quotes[i].merge[k] != a->quotes[i].cluster;
+	if (!any)
+		return 0;
+	int rc = idx->batch ? wn_store_txn(idx->st, WN_SQL_SAVEPOINT) : 0;
+	for (size_t i = 0; i < a->nquotes && rc == 0; i++)
+		for (size_t k = 0; k < a->quotes[i].nmerge && rc == 0; k++) {
+			if (a->quotes[i].merge[k] == a->quotes[i].cluster)
+				continue;
+			sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_MERGE);
+			if (!s) {
+				rc = -EIO;
+				break;
+			}
+			sqlite3_bind_int64(s, 1, a->quotes[i].cluster);
+			sqlite3_bind_int64(s, 2, a->quotes[i].merge[k]);
+			rc = step_done(idx->st, s, "merging quote clusters");
+		}
+	if (idx->batch && rc == 0)
+		rc = wn_store_txn(idx->st, WN_SQL_RELEASE);
+	if (idx->batch && rc < 0) {
+		wn_store_txn(idx->st, WN_SQL_ROLLBACK_TO);
+		wn_store_txn(idx->st, WN_SQL_RELEASE);
+	}
+	return rc;
+}
+
+static int del_by_id(wn_index *idx, enum wn_stmt w, int64_t id, int64_t id2)
+{
+	sqlite3_stmt *s = stmt(idx, w);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	if (w == WN_SQL_CLINE_DEL)
+		sqlite3_bind_int64(s, 2, id2);
+	return step_done(idx->st, s, "undoing an article");
+}
+
+/* Take the article's rows out again (in a batch; alone, ROLLBACK does). */
+static int undo(wn_index *idx, wn_index_article *a)
+{
+	int rc = 0;
+	if (a->w_quotes && a->nquotes)
+		rc = del_by_id(idx, WN_SQL_QUOTE_DEL, a->quotes[0].qid, 0);
+	if (rc == 0 && a->w_article)
+		rc = del_by_id(idx, WN_SQL_ART_DEL, a->seq, 0);
+	for (size_t i = 0; i < a->w_lines && rc == 0; i++)
+		rc = del_by_id(idx, WN_SQL_CLINE_DEL, a->outlet->id, (int64_t)a->new_lines[i].key);
+	if (rc == 0 && a->w_page)
+		rc = del_by_id(idx, WN_SQL_CDOC_DEL, a->cseq, 0);
+	if (rc == 0 && a->w_outlet)
+		rc = del_by_id(idx, WN_SQL_OUTLET_DEL, a->outlet->id, 0);
+	return rc;
+}
+
+/* What the article changed, into memory (its rows are in). */
+static void article_apply(wn_index_article *a)
+{
+	wn_index *idx = a->idx;
+	outlet *o = a->outlet;
+	wn_chromewin *w = o->win;
+	o->pending = false;
+	if (o->id >= idx->next_outlet)
+		idx->next_outlet = o->id + 1;
+	idx->last_time = a->now;
+	int rc = 0;
+	if (!a->counted)
+		idx->next_cseq = a->cseq + 1;
+	for (size_t i = 0; i < a->nnew_lines && rc == 0; i++)
+		rc = wn_chromewin_add_line(w, a->new_lines[i].key, a->cseq, a->new_lines[i].docs);
+	for (size_t i = 0; i < a->ntouched && rc == 0; i++) {
+		wn_chrome_line *l = wn_chromewin_line(w, a->touched[i]);
+		if (l) {
+			l->docs++;
+			l->dirty |= idx->batch; /* outside a batch it is written already */
+			o->dirty |= idx->batch;
+		}
+	}
+	if (rc == 0 && a->new_page) {
+		rc = wn_chromewin_push(w, a->cseq, a->page_keys, a->npage_keys);
+		a->page_keys = NULL;
+	}
+	if (a->record) {
+		idx->next_seq = a->seq + 1;
+		if (a->nquotes)
+			idx->next_qid = a->quotes[a->nquotes - 1].qid + 1;
+		uint64_t bands[WN_BANDS];
+		if (a->sig.comparable)
+			wn_fp_bands(&a->sig, bands);
+		for (int b = 0; b < WN_BANDS && a->sig.comparable && rc == 0; b++)
+			rc = wn_tagtab_add(idx->bands, bands[b], (uint32_t)a->seq);
+		for (size_t i = 0; i < a->nquotes; i++)
+			for (size_t k = 0; k < a->quotes[i].ngrams && rc == 0; k++)
+				rc = wn_tagtab_add(idx->grams, a->quotes[i].grams[k], (uint32_t)a->quotes[i].qid);
+	}
+	if (rc < 0) {
+		/* the store has the article; memory could not take it all */
+		wn_warn("index: out of memory; the lookup tables are rebuilt from the store");
+		idx->stale = true;
+	}
+}
+
+/* Write the article's rows in one burst, then apply it to memory. Alone,
+ * the burst is a transaction; in a batch, a failure takes its rows out by
+ * id (and if even that fails, the batch is lost: wn_index_commit fails). */
+static int article_write(wn_index_article *a, const wn_doc *doc)
+{
+	wn_index *idx = a->idx;
+	bool own = !idx->batch;
+	int rc = own ? wn_store_txn(idx->st, WN_SQL_BEGIN) : 0;
+	if (rc < 0)
+		return rc;
+	rc = write_page(idx, a, doc->id);
+	if (rc == 0 && a->record)
+		rc = write_article(idx, a, doc);
+	if (rc == 0 && a->record)
+		rc = write_merges(idx, a);
+	if (rc == 0 && own)
+		rc = wn_store_txn(idx->st, WN_SQL_COMMIT);
+	if (rc < 0) {
+		if (own) {
+			wn_store_txn(idx->st, WN_SQL_ROLLBACK);
+		} else if (undo(idx, a) < 0) {
+			wn_err("state store: an article could not be undone; its batch is rolled back");
+			wn_store_txn(idx->st, WN_SQL_ROLLBACK);
+			idx->poisoned = idx->stale = true;
+			if (wn_store_txn(idx->st, WN_SQL_BEGIN) < 0)
+				idx->batch = false;
+		}
+		return rc;
+	}
+	article_apply(a);
+	if (own)
+		trim_windows(idx);
+	return 0;
 }
 
 int wn_index_learn(wn_index *idx, const wn_doc *doc)
@@ -920,10 +1119,8 @@ int wn_index_learn(wn_index *idx, const wn_doc *doc)
 	if (rc == 0)
 		rc = count_lines(idx, &a, doc);
 	if (rc == 0)
-		rc = article_release(&a);
-	else
-		article_rollback(&a);
-	article_clear(&a);
+		rc = article_write(&a, doc);
+	article_drop(&a);
 	return rc;
 }
 
@@ -1050,56 +1247,6 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 	return rc;
 }
 
-static int record_quote(wn_index *idx, wn_index_article *a, int64_t seq, const wn_quote *q,
-			quote_work *w)
-{
-	if (w->ngrams == 0) /* too short to ever match: not stored */
-		return 0;
-	if (a->next_qid >= UINT32_MAX)
-		return -EOVERFLOW;
-	int64_t qid = a->next_qid;
-	/* Its cluster is the oldest of those it joins; the others merge in. */
-	int64_t cluster = qid;
-	for (size_t i = 0; i < w->nclusters; i++)
-		if (w->clusters[i] < cluster)
-			cluster = w->clusters[i];
-	const void *blob = u64_blob(idx, w->grams, w->ngrams);
-	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_ADD);
-	if (!blob || !s)
-		return blob ? -EIO : -ENOMEM;
-	sqlite3_bind_int64(s, 1, qid);
-	sqlite3_bind_int64(s, 2, seq);
-	sqlite3_bind_text(s, 3, q->text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, cluster);
-	sqlite3_bind_blob(s, 5, blob, (int)(w->ngrams * 8), SQLITE_STATIC);
-	int rc = step_done(idx->st, s, "adding a quote");
-	for (size_t i = 0; i < w->nclusters && rc == 0; i++) {
-		if (w->clusters[i] == cluster)
-			continue;
-		if (!(s = stmt(idx, WN_SQL_QUOTE_MERGE)))
-			return -EIO;
-		sqlite3_bind_int64(s, 1, cluster);
-		sqlite3_bind_int64(s, 2, w->clusters[i]);
-		rc = step_done(idx->st, s, "merging quote clusters");
-	}
-	if (rc < 0)
-		return rc;
-	if (a->ngrams + w->ngrams > a->grams_cap) {
-		size_t cap = a->grams_cap ? a->grams_cap : 32;
-		while (cap < a->ngrams + w->ngrams)
-			cap *= 2;
-		gram_add *g = realloc(a->grams, cap * sizeof *g);
-		if (!g)
-			return -ENOMEM;
-		a->grams = g;
-		a->grams_cap = cap;
-	}
-	for (size_t i = 0; i < w->ngrams; i++)
-		a->grams[a->ngrams++] = (gram_add){.hash = w->grams[i], .qid = (uint32_t)qid};
-	a->next_qid = qid + 1;
-	return 0;
-}
-
 static int find_quotes(wn_index *idx, wn_doc *doc, const char *body, size_t blen,
 		       int64_t own_seq, int64_t outlet, quote_work **work)
 {
@@ -1137,14 +1284,35 @@ static void free_work(quote_work *w, size_t n)
 	free(w);
 }
 
-/* ---- duplicates ---- */
-
-static void minhash_to_blob(const wn_body_sig *sig, unsigned char blob[WN_MINHASH * 4])
+/* The article's quotes that can match (7 words or more), with their ids
+ * and clusters: the oldest of those they join, or their own. */
+static int stage_quotes(wn_index *idx, wn_index_article *a, const wn_doc *doc, quote_work *w)
 {
-	for (int i = 0; i < WN_MINHASH; i++)
-		for (int b = 0; b < 4; b++)
-			blob[i * 4 + b] = (unsigned char)(sig->minhash[i] >> (8 * b));
+	a->quotes = calloc(doc->nquotes ? doc->nquotes : 1, sizeof *a->quotes);
+	if (!a->quotes)
+		return -ENOMEM;
+	int64_t qid = idx->next_qid;
+	for (size_t i = 0; i < doc->nquotes; i++) {
+		if (w[i].ngrams == 0) /* too short to ever match: not stored */
+			continue;
+		if (qid >= UINT32_MAX)
+			return -EOVERFLOW;
+		quote_row *q = &a->quotes[a->nquotes++];
+		q->qid = qid++;
+		q->cluster = q->qid;
+		for (size_t k = 0; k < w[i].nclusters; k++)
+			if (w[i].clusters[k] < q->cluster)
+				q->cluster = w[i].clusters[k];
+		q->q = &doc->quotes[i];
+		q->grams = w[i].grams;
+		q->ngrams = w[i].ngrams;
+		q->merge = w[i].clusters;
+		q->nmerge = w[i].nclusters;
+	}
+	return 0;
 }
+
+/* ---- duplicates ---- */
 
 /* Signature and canonical seq (duplicate_of, or the seq itself) of an
  * earlier article; *found false when it has expired. */
@@ -1166,6 +1334,8 @@ static int load_sig(wn_index *idx, int64_t seq, wn_body_sig *sig, int64_t *canon
 			for (int b = 0; b < 4; b++)
 				sig->minhash[i] |= (uint32_t)blob[i * 4 + b] << (8 * b);
 	}
+	if (sqlite3_column_bytes(s, 5) == 16)
+		memcpy(sig->exact, sqlite3_column_blob(s, 5), 16);
 	*canonical = sqlite3_column_type(s, 4) == SQLITE_NULL ? seq : sqlite3_column_int64(s, 4);
 	return 0;
 }
@@ -1173,8 +1343,8 @@ static int load_sig(wn_index *idx, int64_t seq, wn_body_sig *sig, int64_t *canon
 /* The canonical article this body duplicates (0: none). Candidates are the
  * earlier articles sharing a band (from memory, in band order, oldest
  * first within a band, at most MAX_CANDIDATES); each is verified with its
- * signature from the store. An exact duplicate shares all bands, so the
- * store is asked for one only when some candidate does. */
+ * signature from the store. An exact duplicate (the same normalised words)
+ * shares all bands: the oldest of those that share all is it. */
 static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq, int64_t *canon)
 {
 	*canon = 0;
@@ -1202,29 +1372,25 @@ static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq
 				rc = push_i64(&cand, &ncand, &ccap, hits[i]);
 		}
 	}
-	bool all_bands = false;
-	if (rc == 0 && nhits >= WN_BANDS) {
-		qsort(hits, nhits, sizeof *hits, cmp_i64);
-		for (size_t i = 0; i + WN_BANDS <= nhits && !all_bands; i++)
-			all_bands = hits[i] == hits[i + WN_BANDS - 1];
-	}
-	free(hits);
 	wn_body_sig other;
 	bool found = false;
-	if (rc == 0 && all_bands) {
-		sqlite3_stmt *s = stmt(idx, WN_SQL_ART_EXACT);
-		rc = s ? 0 : -EIO;
-		if (rc == 0) {
-			sqlite3_bind_blob(s, 1, sig->exact, 16, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, own_seq);
-			rc = step_row(idx->st, s, &found, "exact duplicate");
-		}
-		if (rc == 0 && found) {
-			int64_t seq = sqlite3_column_int64(s, 0);
-			free(cand);
-			return load_sig(idx, seq, &other, canon, &found);
+	if (rc == 0 && nhits >= WN_BANDS) {
+		qsort(hits, nhits, sizeof *hits, cmp_i64);
+		for (size_t i = 0; i + WN_BANDS <= nhits && rc == 0; i++) {
+			if (hits[i] != hits[i + WN_BANDS - 1])
+				continue;
+			int64_t c;
+			rc = load_sig(idx, hits[i], &other, &c, &found);
+			if (rc == 0 && found && other.comparable && !memcmp(other.exact, sig->exact, 16)) {
+				*canon = c;
+				free(hits);
+				free(cand);
+				return 0;
+			}
+			i += WN_BANDS - 1;
 		}
 	}
+	free(hits);
 	if (ncand)
 		qsort(cand, ncand, sizeof *cand, cmp_i64);
 	for (size_t i = 0; i < ncand && rc == 0; i++) {
@@ -1237,48 +1403,17 @@ static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq
 	return rc;
 }
 
-static int record_article(wn_index *idx, wn_index_article *a, const wn_doc *doc,
-			  const wn_body_sig *sig, int64_t canon, int64_t *seq)
+int wn_index_article_finish(wn_index_article *a, wn_doc *doc)
 {
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_ADD);
-	if (!s)
-		return -EIO;
-	unsigned char blob[WN_MINHASH * 4];
-	sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, a->outlet->id);
-	sqlite3_bind_int64(s, 3, now_s());
-	sqlite3_bind_int64(s, 5, sig->shingles);
-	if (sig->comparable) { /* a body too short to compare has no fingerprints */
-		minhash_to_blob(sig, blob);
-		sqlite3_bind_blob(s, 4, sig->exact, 16, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 6, blob, sizeof blob, SQLITE_STATIC);
-	}
-	if (canon)
-		sqlite3_bind_int64(s, 7, canon);
-	int rc = step_done(idx->st, s, "recording an article");
-	if (rc < 0)
-		return rc;
-	*seq = sqlite3_last_insert_rowid(idx->st->db);
-	if (*seq >= UINT32_MAX)
-		return -EOVERFLOW; /* 4 billion articles: memory keeps 32-bit numbers */
-	if (sig->comparable) {
-		wn_fp_bands(sig, a->bands);
-		a->has_bands = true;
-		a->seq = (uint32_t)*seq;
-	}
-	return 0;
-}
-
-static int dedup(wn_index *idx, wn_index_article *a, wn_doc *doc)
-{
+	wn_index *idx = a->idx;
 	size_t blen;
 	char *body = wn_doc_body(doc, &blen);
-	if (!body)
-		return -ENOMEM;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_GET);
+	int rc = body ? 0 : -ENOMEM;
+	sqlite3_stmt *s = rc == 0 ? stmt(idx, WN_SQL_ART_GET) : NULL;
 	bool recorded = false;
-	int rc = s ? 0 : -EIO;
 	int64_t seq = INT64_MAX;
+	if (rc == 0 && !s)
+		rc = -EIO;
 	if (rc == 0) {
 		sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
 		rc = step_row(idx->st, s, &recorded, "article");
@@ -1288,43 +1423,31 @@ static int dedup(wn_index *idx, wn_index_article *a, wn_doc *doc)
 	quote_work *work = NULL;
 	if (rc == 0)
 		rc = find_quotes(idx, doc, body, blen, seq, a->outlet->id, &work);
-
 	wn_words words = {0};
-	wn_body_sig sig = {0};
-	int64_t canon = 0;
 	if (rc == 0)
 		rc = wn_norm_words(body, blen, &words);
 	if (rc == 0)
-		rc = wn_fp_body(&words, &sig);
+		rc = wn_fp_body(&words, &a->sig);
 	if (rc == 0)
-		rc = find_duplicate(idx, &sig, seq, &canon);
-	if (rc == 0 && canon) {
+		rc = find_duplicate(idx, &a->sig, seq, &a->canon);
+	if (rc == 0 && a->canon) {
 		wn_quote_ref ref = {0};
 		bool found = false;
-		rc = article_ref(idx, canon, a->outlet->id, &ref, &found);
+		rc = article_ref(idx, a->canon, a->outlet->id, &ref, &found);
 		if (rc == 0 && found && !(doc->duplicate_of = strdup(ref.id)))
 			rc = -ENOMEM;
 		free(ref.outlet);
 	}
-	if (rc == 0 && !recorded) {
-		rc = record_article(idx, a, doc, &sig, canon, &seq);
-		for (size_t i = 0; i < doc->nquotes && rc == 0; i++)
-			rc = record_quote(idx, a, seq, &doc->quotes[i], &work[i]);
-	}
+	a->record = !recorded;
+	a->seq = idx->next_seq;
+	if (rc == 0 && a->record)
+		rc = stage_quotes(idx, a, doc, work);
+	if (rc == 0)
+		rc = article_write(a, doc);
 	free_work(work, doc->nquotes);
 	wn_words_free(&words);
 	free(body);
-	return rc;
-}
-
-int wn_index_article_finish(wn_index_article *a, wn_doc *doc)
-{
-	int rc = dedup(a->idx, a, doc);
-	if (rc == 0)
-		rc = article_release(a);
-	else
-		article_rollback(a);
-	article_clear(a);
+	article_drop(a);
 	free(a);
 	return rc;
 }
@@ -1453,7 +1576,7 @@ int wn_index_chrome_lines(wn_index *idx, const char *name, json_t **out)
 {
 	*out = NULL;
 	outlet *o = NULL;
-	int rc = outlet_get(idx, name, false, &o, NULL);
+	int rc = outlet_get(idx, name, false, &o);
 	if (rc == 0 && idx->writable)
 		rc = flush_lines(idx); /* docs counted in this batch */
 	json_t *arr = json_array();

@@ -16,64 +16,70 @@
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE outlets(outlet_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" id TEXT NOT NULL UNIQUE, outlet_id INTEGER NOT NULL, page INTEGER NOT NULL,"
-	" first_seen INTEGER NOT NULL, keys BLOB);"
+	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	" outlet_id INTEGER NOT NULL, page INTEGER NOT NULL, first_seen INTEGER NOT NULL, keys BLOB);"
 	"CREATE INDEX chrome_docs_page ON chrome_docs(outlet_id, page);"
-	"CREATE INDEX chrome_docs_outlet ON chrome_docs(outlet_id) WHERE keys IS NOT NULL;"
-	"CREATE INDEX chrome_docs_first_seen ON chrome_docs(first_seen);"
 	"CREATE TABLE chrome_lines(outlet_id INTEGER NOT NULL, line_key INTEGER NOT NULL,"
 	" docs INTEGER NOT NULL, chrome_since INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	" sample TEXT NOT NULL, PRIMARY KEY(outlet_id, line_key)) WITHOUT ROWID;"
-	"CREATE TABLE articles(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	"CREATE TABLE articles(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
 	" outlet_id INTEGER NOT NULL, first_seen INTEGER NOT NULL, exact BLOB,"
 	" shingles INTEGER NOT NULL DEFAULT 0, minhash BLOB, duplicate_of INTEGER);"
-	"CREATE INDEX articles_exact ON articles(exact) WHERE exact IS NOT NULL;"
-	"CREATE INDEX articles_first_seen ON articles(first_seen);"
-	"CREATE TABLE quotes(quote_id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL,"
+	"CREATE TABLE quotes(quote_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,"
 	" text TEXT NOT NULL, cluster INTEGER NOT NULL, grams BLOB NOT NULL);"
-	"CREATE INDEX quotes_seq ON quotes(seq);"
 	"CREATE INDEX quotes_cluster ON quotes(cluster);"
-	"INSERT INTO meta VALUES('expired_at', '0');";
+	"INSERT INTO meta VALUES('expired_at', '0');"
+	"INSERT INTO meta VALUES('next_ids', '1 1 1');";
 
 static const char *const stmt_sql[WN_SQL_COUNT] = {
+	[WN_SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[WN_SQL_COMMIT] = "COMMIT",
+	[WN_SQL_ROLLBACK] = "ROLLBACK",
 	[WN_SQL_SAVEPOINT] = "SAVEPOINT wn_article",
 	[WN_SQL_RELEASE] = "RELEASE wn_article",
 	[WN_SQL_ROLLBACK_TO] = "ROLLBACK TO wn_article",
 	[WN_SQL_OUTLET_GET] = "SELECT outlet_id FROM outlets WHERE name = ?1",
-	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(name) VALUES(?1)",
+	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(outlet_id, name) VALUES(?1, ?2)",
+	[WN_SQL_OUTLET_DEL] = "DELETE FROM outlets WHERE outlet_id = ?1",
 	[WN_SQL_OUTLET_NAME] = "SELECT name FROM outlets WHERE outlet_id = ?1",
 	[WN_SQL_CDOC_GET] = "SELECT cseq FROM chrome_docs WHERE id = ?1",
-	/* ?5: the page's sorted distinct line keys when it is counted, else NULL */
-	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, page, first_seen, keys)"
-			    " VALUES(?1, ?2, ?3, ?4, ?5)",
+	/* ?6: the page's sorted distinct line keys when it is counted, else NULL */
+	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(cseq, id, outlet_id, page, first_seen, keys)"
+			    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[WN_SQL_CDOC_DEL] = "DELETE FROM chrome_docs WHERE cseq = ?1",
 	[WN_SQL_CDOC_PAGE] = "SELECT 1 FROM chrome_docs WHERE outlet_id = ?1 AND page = ?2 LIMIT 1",
-	[WN_SQL_CDOC_WINDOW] = "SELECT cseq, keys FROM chrome_docs WHERE outlet_id = ?1"
-			       " AND keys IS NOT NULL ORDER BY cseq DESC LIMIT ?2",
+	[WN_SQL_CDOC_OUTLET] = "SELECT cseq FROM chrome_docs INDEXED BY chrome_docs_page"
+			       " WHERE outlet_id = ?1",
+	[WN_SQL_CDOC_KEYS] = "SELECT keys FROM chrome_docs WHERE cseq = ?1",
 	[WN_SQL_CLINE_ADD] = "INSERT OR IGNORE INTO chrome_lines(outlet_id, line_key, docs,"
 			     " chrome_since, last_seen, sample) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[WN_SQL_CLINE_DEL] = "DELETE FROM chrome_lines WHERE outlet_id = ?1 AND line_key = ?2",
 	[WN_SQL_CLINE_TOUCH] = "UPDATE chrome_lines SET docs = ?3, last_seen = ?4"
 			       " WHERE outlet_id = ?1 AND line_key = ?2",
 	[WN_SQL_CLINE_OUTLET] = "SELECT line_key, chrome_since, docs FROM chrome_lines"
 				" WHERE outlet_id = ?1 ORDER BY chrome_since, line_key",
 	[WN_SQL_ART_GET] = "SELECT seq FROM articles WHERE id = ?1",
-	[WN_SQL_ART_ADD] = "INSERT INTO articles(id, outlet_id, first_seen, exact, shingles, minhash,"
-			   " duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[WN_SQL_ART_BY_SEQ] = "SELECT id, outlet_id, shingles, minhash, duplicate_of FROM articles"
-			      " WHERE seq = ?1",
-	[WN_SQL_ART_EXACT] = "SELECT seq FROM articles WHERE exact = ?1 AND seq < ?2"
-			     " ORDER BY seq LIMIT 1",
+	[WN_SQL_ART_ADD] = "INSERT INTO articles(seq, id, outlet_id, first_seen, exact, shingles,"
+			   " minhash, duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[WN_SQL_ART_DEL] = "DELETE FROM articles WHERE seq = ?1",
+	[WN_SQL_ART_BY_SEQ] = "SELECT id, outlet_id, shingles, minhash, duplicate_of, exact"
+			      " FROM articles WHERE seq = ?1",
 	[WN_SQL_ART_SIGS] = "SELECT seq, minhash FROM articles WHERE minhash IS NOT NULL",
-	[WN_SQL_ART_RANGE] = "SELECT min(seq), max(seq) FROM articles",
 	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(quote_id, seq, text, cluster, grams)"
 			     " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[WN_SQL_QUOTE_DEL] = "DELETE FROM quotes WHERE quote_id >= ?1",
 	[WN_SQL_QUOTE_GET] = "SELECT seq, cluster, grams FROM quotes WHERE quote_id = ?1",
 	[WN_SQL_QUOTE_MERGE] = "UPDATE quotes SET cluster = ?1 WHERE cluster = ?2",
 	[WN_SQL_QUOTE_GRAMS] = "SELECT quote_id, grams FROM quotes",
-	/* the next quote id AUTOINCREMENT would give (ids are never reused) */
-	[WN_SQL_QUOTE_NEXT] = "SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
-			      " WHERE name = 'quotes'), 0), coalesce((SELECT max(quote_id) FROM quotes), 0)) + 1,"
-			      " (SELECT count(*) FROM quotes), (SELECT min(quote_id) FROM quotes)",
+	/* what is in the store: ranges of the ids, rows to expect, and the next
+	 * ids (never reused: kept in meta across expiry) */
+	[WN_SQL_RANGES] = "SELECT (SELECT min(seq) FROM articles), (SELECT max(seq) FROM articles),"
+			  " (SELECT min(quote_id) FROM quotes), (SELECT max(quote_id) FROM quotes),"
+			  " (SELECT max(cseq) FROM chrome_docs), (SELECT max(outlet_id) FROM outlets),"
+			  " (SELECT value FROM meta WHERE key = 'next_ids'),"
+			  " (SELECT first_seen FROM articles ORDER BY seq DESC LIMIT 1),"
+			  " (SELECT first_seen FROM chrome_docs ORDER BY cseq DESC LIMIT 1)",
+	[WN_SQL_NEXT_IDS] = "UPDATE meta SET value = ?1 WHERE key = 'next_ids'",
 };
 
 int wn_store_error(wn_store *st, int rc, const char *what)
@@ -282,29 +288,88 @@ void wn_store_close(wn_store *st)
 	free(st);
 }
 
+/* The last id of `table` whose time column is < cutoff (0: none), by
+ * binary search over the ids: they are given in time order (the index
+ * keeps times from going back), so old rows come first. */
+static int last_before(wn_store *st, const char *table, const char *id, const char *time_col,
+		       int64_t cutoff, int64_t *last)
+{
+	char sql[200];
+	*last = 0;
+	snprintf(sql, sizeof sql, "SELECT min(%s), max(%s) FROM %s", id, id, table);
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return wn_store_error(st, rc, "expiry");
+	rc = sqlite3_step(s);
+	int64_t a = sqlite3_column_int64(s, 0), b = sqlite3_column_int64(s, 1);
+	bool empty = rc != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wn_store_error(st, rc, "expiry");
+	if (empty)
+		return 0;
+	snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s >= ?1 ORDER BY %s LIMIT 1", id,
+		 time_col, table, id, id);
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return wn_store_error(st, rc, "expiry");
+	while (a <= b) { /* the boundary lies in [a, b] */
+		int64_t mid = a + (b - a) / 2;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, mid);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			sqlite3_finalize(s);
+			return rc == SQLITE_DONE ? 0 : wn_store_error(st, rc, "expiry");
+		}
+		int64_t at = sqlite3_column_int64(s, 0);
+		if (at > b) /* no row in [mid, b] */
+			b = mid - 1;
+		else if (sqlite3_column_int64(s, 1) < cutoff)
+			*last = at, a = at + 1;
+		else /* new from `at` on, and nothing in [mid, at) */
+			b = mid - 1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int exec_bound(wn_store *st, const char *sql, int64_t v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, v);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+	}
+	return wn_store_error(st, rc, "expiring old entries");
+}
+
 int wn_store_expire(wn_store *st, int64_t cutoff)
 {
-	static const char *const steps[] = {
-		"DELETE FROM quotes WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
-		"DELETE FROM articles WHERE first_seen < ?1",
-		"DELETE FROM chrome_docs WHERE first_seen < ?1",
-		"DELETE FROM chrome_lines WHERE last_seen < ?1",
-		"UPDATE meta SET value = strftime('%s', 'now') WHERE key = 'expired_at'",
-	};
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		sqlite3_stmt *s;
-		int rc = sqlite3_prepare_v2(st->db, steps[i], -1, &s, NULL);
-		if (rc == SQLITE_OK) {
-			if (sqlite3_bind_parameter_count(s) > 0)
-				sqlite3_bind_int64(s, 1, cutoff);
-			rc = sqlite3_step(s);
-			sqlite3_finalize(s);
-			if (rc == SQLITE_DONE)
-				continue;
-		}
-		return wn_store_error(st, rc, "expiring old entries");
-	}
-	return 0;
+	int64_t seq, cseq;
+	int rc = last_before(st, "articles", "seq", "first_seen", cutoff, &seq);
+	if (rc == 0)
+		rc = last_before(st, "chrome_docs", "cseq", "first_seen", cutoff, &cseq);
+	/* quotes are in the order of their articles: the last one of an old article */
+	int64_t qid = 0;
+	if (rc == 0 && seq > 0)
+		rc = last_before(st, "quotes", "quote_id", "seq", seq + 1, &qid);
+	if (rc == 0 && qid > 0)
+		rc = exec_bound(st, "DELETE FROM quotes WHERE quote_id <= ?1", qid);
+	if (rc == 0 && seq > 0)
+		rc = exec_bound(st, "DELETE FROM articles WHERE seq <= ?1", seq);
+	if (rc == 0 && cseq > 0)
+		rc = exec_bound(st, "DELETE FROM chrome_docs WHERE cseq <= ?1", cseq);
+	if (rc == 0)
+		rc = exec_bound(st, "DELETE FROM chrome_lines WHERE last_seen < ?1", cutoff);
+	if (rc == 0)
+		rc = wn_store_exec(st, "UPDATE meta SET value = strftime('%s', 'now')"
+				       " WHERE key = 'expired_at'");
+	return rc;
 }
 
 int64_t wn_store_size(const wn_store *st)

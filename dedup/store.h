@@ -19,30 +19,38 @@
 #define WN_STORE_APP_ID 0x574E4E57 /* "WNNW" */
 
 enum wn_stmt {
-	WN_SQL_SAVEPOINT, /* transaction control: run with wn_store_txn */
+	WN_SQL_BEGIN, /* transaction control: run with wn_store_txn */
+	WN_SQL_COMMIT,
+	WN_SQL_ROLLBACK,
+	WN_SQL_SAVEPOINT,
 	WN_SQL_RELEASE,
 	WN_SQL_ROLLBACK_TO,
 	WN_SQL_OUTLET_GET,
 	WN_SQL_OUTLET_ADD,
+	WN_SQL_OUTLET_DEL,
 	WN_SQL_OUTLET_NAME,
 	WN_SQL_CDOC_GET,
 	WN_SQL_CDOC_ADD,
+	WN_SQL_CDOC_DEL,
 	WN_SQL_CDOC_PAGE,
-	WN_SQL_CDOC_WINDOW,
+	WN_SQL_CDOC_OUTLET,
+	WN_SQL_CDOC_KEYS,
 	WN_SQL_CLINE_ADD,
+	WN_SQL_CLINE_DEL,
 	WN_SQL_CLINE_TOUCH,
 	WN_SQL_CLINE_OUTLET,
 	WN_SQL_ART_GET,
 	WN_SQL_ART_ADD,
+	WN_SQL_ART_DEL,
 	WN_SQL_ART_BY_SEQ,
-	WN_SQL_ART_EXACT,
 	WN_SQL_ART_SIGS,
-	WN_SQL_ART_RANGE,
 	WN_SQL_QUOTE_ADD,
+	WN_SQL_QUOTE_DEL,
 	WN_SQL_QUOTE_GET,
 	WN_SQL_QUOTE_MERGE,
 	WN_SQL_QUOTE_GRAMS,
-	WN_SQL_QUOTE_NEXT,
+	WN_SQL_RANGES,
+	WN_SQL_NEXT_IDS,
 	WN_SQL_COUNT
 };
 
@@ -64,8 +72,8 @@ void wn_store_close(wn_store *st);
 /* The prepared statement, reset and with its bindings cleared. */
 sqlite3_stmt *wn_store_stmt(wn_store *st, enum wn_stmt which);
 
-/* Run one of the transaction-control statements (a SAVEPOINT, RELEASE or
- * ROLLBACK TO of the article savepoint), prepared once. Resets every cached
+/* Run one of the transaction-control statements (BEGIN IMMEDIATE, COMMIT,
+ * ROLLBACK, or SAVEPOINT/RELEASE/ROLLBACK TO wn_article), prepared once. Resets every cached
  * statement first, as wn_store_exec does. Returns 0 or a negative errno. */
 int wn_store_txn(wn_store *st, enum wn_stmt which);
 
@@ -77,7 +85,8 @@ int wn_store_error(wn_store *st, int sqlite_rc, const char *what);
 
 /* Delete articles and their quotes first seen, pages counted for chrome
  * first seen, and chrome lines last seen before `cutoff` (Unix seconds).
- * Returns 0 or a negative errno. */
+ * Articles, quotes and pages are found by their ids, which the index hands
+ * out in time order. Returns 0 or a negative errno. */
 int wn_store_expire(wn_store *st, int64_t cutoff);
 
 /* Bytes on disk: the database file and its write-ahead log. */
