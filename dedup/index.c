@@ -440,9 +440,9 @@ static void unload_windows(wn_index *idx)
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-/* The next ids and the latest time, from the store; *articles and *quotes:
- * about how many rows there are. */
-static int load_ranges(wn_index *idx, size_t *articles, size_t *quotes)
+/* The next ids and the latest time, from the store; *articles: about how
+ * many there are. */
+static int load_ranges(wn_index *idx, size_t *articles)
 {
 	sqlite3_stmt *s = stmt(idx, WN_SQL_RANGES);
 	bool found;
@@ -450,7 +450,8 @@ static int load_ranges(wn_index *idx, size_t *articles, size_t *quotes)
 	if (rc < 0)
 		return rc;
 	int64_t seq_lo = sqlite3_column_int64(s, 0), seq_hi = sqlite3_column_int64(s, 1);
-	int64_t q_lo = sqlite3_column_int64(s, 2), q_hi = sqlite3_column_int64(s, 3);
+	int64_t q_hi = sqlite3_column_int64(s, 3);
+	*articles = seq_hi >= seq_lo ? (size_t)(seq_hi - seq_lo + 1) : 0;
 	long long next[3] = {1, 1, 1};
 	const char *kept = (const char *)sqlite3_column_text(s, 6);
 	if (kept && sscanf(kept, "%lld %lld %lld", &next[0], &next[1], &next[2]) != 3)
@@ -460,8 +461,6 @@ static int load_ranges(wn_index *idx, size_t *articles, size_t *quotes)
 	idx->next_qid = max64(next[2], q_hi + 1);
 	idx->next_outlet = sqlite3_column_int64(s, 5) + 1;
 	idx->last_time = max64(sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8));
-	*articles = seq_hi >= seq_lo ? (size_t)(seq_hi - seq_lo + 1) : 0;
-	*quotes = q_hi >= q_lo ? (size_t)(q_hi - q_lo + 1) : 0;
 	sqlite3_reset(s);
 	if (idx->next_seq >= UINT32_MAX || idx->next_qid >= UINT32_MAX)
 		return -EOVERFLOW; /* memory keeps 32-bit numbers: 4 billion articles */
@@ -470,12 +469,10 @@ static int load_ranges(wn_index *idx, size_t *articles, size_t *quotes)
 
 static int load_bands(wn_index *idx, size_t articles)
 {
-	if (wn_tagtab_reserve(idx->bands, articles * WN_BANDS) < 0)
-		return -ENOMEM;
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_SIGS);
 	if (!s)
 		return -EIO;
-	int rc = 0, r;
+	int rc = wn_tagtab_stage_hint(idx->bands, articles * WN_BANDS), r;
 	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *blob = sqlite3_column_blob(s, 1);
 		if (!blob || sqlite3_column_bytes(s, 1) != WN_MINHASH * 4)
@@ -488,19 +485,17 @@ static int load_bands(wn_index *idx, size_t articles)
 		wn_fp_bands(&sig, bands);
 		uint32_t seq = (uint32_t)sqlite3_column_int64(s, 0);
 		for (int b = 0; b < WN_BANDS && rc == 0; b++)
-			rc = wn_tagtab_add(idx->bands, bands[b], seq);
+			rc = wn_tagtab_stage(idx->bands, bands[b], seq);
 	}
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = wn_store_error(idx->st, r, "loading article signatures");
 	sqlite3_reset(s);
-	return rc;
+	int settled = wn_tagtab_settle(idx->bands);
+	return rc < 0 ? rc : settled;
 }
 
-static int load_grams(wn_index *idx, size_t quotes)
+static int load_grams(wn_index *idx)
 {
-	/* about 10 k-grams a quote: a guess that saves most regrowing */
-	if (wn_tagtab_reserve(idx->grams, quotes * 10) < 0)
-		return -ENOMEM;
 	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GRAMS);
 	if (!s)
 		return -EIO;
@@ -510,12 +505,13 @@ static int load_grams(wn_index *idx, size_t quotes)
 		const unsigned char *blob = sqlite3_column_blob(s, 1);
 		size_t n = (size_t)sqlite3_column_bytes(s, 1) / 8;
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = wn_tagtab_add(idx->grams, blob_u64(blob, i), qid);
+			rc = wn_tagtab_stage(idx->grams, blob_u64(blob, i), qid);
 	}
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = wn_store_error(idx->st, r, "loading quote fingerprints");
 	sqlite3_reset(s);
-	return rc;
+	int settled = wn_tagtab_settle(idx->grams);
+	return rc < 0 ? rc : settled;
 }
 
 /* (Re)build memory from the store: ids and lookup tables now, chrome
@@ -526,12 +522,12 @@ static int build_memory(wn_index *idx)
 	wn_tagtab_free(idx->bands);
 	wn_tagtab_free(idx->grams);
 	idx->stale = true;
-	size_t articles = 0, quotes = 0;
-	int rc = load_ranges(idx, &articles, &quotes);
+	size_t articles = 0;
+	int rc = load_ranges(idx, &articles);
 	if (rc == 0)
 		rc = load_bands(idx, articles);
 	if (rc == 0)
-		rc = load_grams(idx, quotes);
+		rc = load_grams(idx);
 	if (rc < 0) {
 		wn_tagtab_free(idx->bands);
 		wn_tagtab_free(idx->grams);

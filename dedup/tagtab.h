@@ -9,9 +9,11 @@
  * it against the store, which is the truth.
  *
  * Open addressing (linear probing from a place derived from the tag, so a
- * shard can be regrown from its slots alone); a shard doubles when it is
- * 80% full, so growing never holds two copies of the whole table, and no
- * entry costs a malloc. Value 0 marks an empty slot and cannot be stored.
+ * shard can be regrown from its slots alone); a shard grows by half when it
+ * is 80% full (so tables are 53-80% full), growing never holds two copies
+ * of the whole table, and no entry costs a malloc. A bulk load (opening a
+ * store) stages entries per shard and then builds one shard at a time,
+ * in cache. Value 0 marks an empty slot and cannot be stored.
  * Single-threaded.
  */
 #ifndef WN_TAGTAB_H
@@ -30,13 +32,24 @@ typedef struct {
 
 typedef struct {
 	wn_tagslot *slot; /* NULL until the first add */
-	uint32_t mask;    /* capacity - 1 */
-	uint32_t used;
+	uint32_t cap, used;
 } wn_tagshard;
+
+#define WN_TAGTAB_STAGE_BITS 8 /* a bulk load sorts entries into 256 groups of shards */
+
+typedef struct {
+	uint32_t tag, value, shard;
+} wn_tagstaged;
+
+typedef struct {
+	wn_tagstaged *v;
+	size_t n, cap;
+} wn_tagstage;
 
 typedef struct wn_tagtab {
 	wn_tagshard shard[WN_TAGTAB_SHARDS];
 	size_t count;
+	wn_tagstage stage[1u << WN_TAGTAB_STAGE_BITS];
 } wn_tagtab;
 
 /* An empty table (all zero is one too). */
@@ -49,6 +62,13 @@ int wn_tagtab_reserve(wn_tagtab *t, size_t n);
 /* Store value (!= 0) under hash; the same pair twice is stored twice.
  * Returns 0 or -ENOMEM (the table is unchanged then). */
 int wn_tagtab_add(wn_tagtab *t, uint64_t hash, uint32_t value);
+
+/* Bulk load: stage entries (not found until settled; about n of them is a
+ * hint, 0 if unknown), then place them all. Returns 0 or -ENOMEM (staged
+ * entries are dropped then). */
+int wn_tagtab_stage_hint(wn_tagtab *t, size_t n);
+int wn_tagtab_stage(wn_tagtab *t, uint64_t hash, uint32_t value);
+int wn_tagtab_settle(wn_tagtab *t);
 
 /* Lookup: for (wn_tagtab_find(t, h, &it); wn_tagtab_next(&it, &v);) ... */
 typedef struct {
