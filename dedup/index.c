@@ -644,6 +644,13 @@ void wn_index_memory_get(const wn_index *idx, wn_index_memory *m)
 		}
 }
 
+int wn_index_test_candidate(wn_index *idx, bool band, uint64_t hash, uint32_t value)
+{
+	if (!idx->writable)
+		return -EROFS;
+	return wn_tagtab_add(band ? idx->bands : idx->grams, hash, value);
+}
+
 /* Keep the next ids in the store: rows about to go may hold the highest. */
 static int save_next_ids(wn_index *idx)
 {

@@ -126,6 +126,11 @@ typedef struct wn_index_memory {
 
 void wn_index_memory_get(const wn_index *idx, wn_index_memory *m);
 
+/* For tests: put a false candidate into a lookup table, as a hash
+ * collision would (band: an article seq under an LSH band key; else a
+ * quote id under a k-gram). Returns 0 or a negative errno. */
+int wn_index_test_candidate(wn_index *idx, bool band, uint64_t hash, uint32_t value);
+
 /* Repeated quotes found in >= min_outlets outlets (and >= 2 articles), most
  * widely repeated first: a JSON array of {"text", "outlets": [...],
  * "articles": [{"id", "outlet"}...], "first_seen": ISO 8601 UTC}. */
