@@ -18,11 +18,13 @@
  * chrome).
  *
  * The usual caller is wn_pipeline_index() (lib/pipeline.h), which runs, per
- * article: wn_index_article_start (decide which lines are chrome) → the
- * chrome filter with wn_index_article_chrome() as its data →
- * wn_cleaner_finish → wn_index_article_finish (quotes, duplicate_of, record
- * the article). Each article is one SAVEPOINT: on any error it is rolled
- * back whole, in the store and in memory.
+ * article: wn_index_article_start (decide which lines are chrome; reads
+ * only) → the chrome filter with wn_index_article_chrome() as its data →
+ * wn_cleaner_finish → wn_index_article_finish (quotes, duplicate_of, then
+ * the article's rows written in one burst). On any error the article is
+ * rolled back whole, in the store and in memory: alone it is one
+ * transaction; in a batch its rows are taken out again by their ids (if
+ * even that fails, the batch is rolled back and wn_index_commit fails).
  *
  * Transactions: outside wn_index_begin/wn_index_commit every article is
  * committed on its own. Between them, articles accumulate in one
