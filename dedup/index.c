@@ -802,7 +802,7 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 		a->new_lines = calloc(n ? n : 1, sizeof *a->new_lines);
 		if (!a->page_keys || !a->touched || !a->new_lines)
 			rc = -ENOMEM;
-		else
+		else if (n)
 			memcpy(a->page_keys, keys, n * sizeof *keys);
 		a->npage_keys = n;
 	}

@@ -12,7 +12,8 @@
 static uint64_t *keys_of(const uint64_t *k, size_t n)
 {
 	uint64_t *v = malloc((n ? n : 1) * sizeof *v);
-	memcpy(v, k, n * sizeof *v);
+	if (n)
+		memcpy(v, k, n * sizeof *v);
 	return v;
 }
 
