@@ -1366,7 +1366,8 @@ static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq
 			if (seq < own_seq)
 				rc = push_i64(&hits, &nhits, &hcap, seq);
 		/* this band's seqs, oldest first, distinct */
-		nhits = from + unique_i64(hits + from, nhits - from);
+		if (nhits > from)
+			nhits = from + unique_i64(hits + from, nhits - from);
 		for (size_t i = from; i < nhits && rc == 0 && ncand < MAX_CANDIDATES; i++) {
 			bool dup = false;
 			for (size_t k = 0; k < ncand && !dup; k++)
