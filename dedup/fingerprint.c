@@ -156,13 +156,22 @@ int wn_fp_body(const wn_words *w, wn_body_sig *sig)
 	return 0;
 }
 
+/* A band's two values in 64 bits, mixed with its number by the MurmurHash3
+ * finaliser: one band's keys never collide, keys of different bands only
+ * by chance (2^-64), and the bits are uniform for the index's tables. */
+_Static_assert(WN_BAND_ROWS == 2, "a band key holds two 32-bit values");
+
 void wn_fp_bands(const wn_body_sig *sig, uint64_t bands[WN_BANDS])
 {
 	for (int i = 0; i < WN_BANDS; i++) {
-		uint32_t key[1 + WN_BAND_ROWS];
-		key[0] = (uint32_t)i;
-		memcpy(key + 1, sig->minhash + i * WN_BAND_ROWS, WN_BAND_ROWS * sizeof(uint32_t));
-		bands[i] = XXH3_64bits(key, sizeof key);
+		uint64_t x = (uint64_t)sig->minhash[2 * i] << 32 | sig->minhash[2 * i + 1];
+		x ^= (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
+		x ^= x >> 33;
+		x *= 0xFF51AFD7ED558CCDull;
+		x ^= x >> 33;
+		x *= 0xC4CEB9FE1A85EC53ull;
+		x ^= x >> 33;
+		bands[i] = x;
 	}
 }
 

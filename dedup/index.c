@@ -1,10 +1,20 @@
-/* index.c — learned chrome, quotes and duplicates over the state store
- * (see index.h; the SQL is in store.c). */
+/* index.c — learned chrome, quotes and duplicates: decided from memory,
+ * kept in the state store (see index.h; the SQL is in store.c).
+ *
+ * An article first only reads (the store and memory) and decides; then its
+ * rows are written in one burst, and only once they are in is memory
+ * changed, so a failed article leaves memory as it was. Its rows are
+ * undone by their ids (ids are handed out here, in arrival order, never
+ * reused): a batch needs no savepoint per article. A rolled-back batch
+ * marks memory stale; it is rebuilt from the store before the next
+ * article. */
 #include "dedup/index.h"
+#include "dedup/chromewin.h"
 #include "dedup/fingerprint.h"
 #include "dedup/normalise.h"
 #include "dedup/quotes.h"
 #include "dedup/store.h"
+#include "dedup/tagtab.h"
 #include "filters/chrome.h"
 #include "lib/log.h"
 
@@ -17,39 +27,86 @@
 #define MAX_CANDIDATES 256 /* near-duplicate candidates verified per article */
 #define EXPIRE_EVERY (24 * 3600)
 
-typedef struct {
+typedef struct outlet {
 	char *name;
+	uint64_t hash; /* of name, to find it fast */
 	int64_t id;
-} outlet_entry;
+	bool pending;      /* not in the store yet: its first article is under way */
+	wn_chromewin *win; /* NULL: not loaded */
+	uint64_t used;     /* when last used (idx->tick), for dropping the least recent */
+	bool dirty;        /* holds chrome lines whose docs are not yet written */
+} outlet;
 
 struct wn_index {
 	wn_store *st;
-	unsigned min_docs;
-	unsigned retention_days;
+	unsigned min_docs, retention_days, window;
+	size_t chrome_memory;
 	bool batch;
+	bool poisoned; /* the batch was lost (an article could not be undone) */
+	bool writable; /* keeps memory; read-only indexes only report */
+	bool stale;    /* memory out of step with the store: rebuild first */
 	int64_t next_expire;
-	outlet_entry *outlets; /* name -> id cache; the store is the truth */
+	outlet **outlets; /* every outlet met (id cache); the store is the truth */
 	size_t noutlets;
+	uint64_t tick;
+	wn_tagtab *bands; /* band key -> article seq */
+	wn_tagtab *grams; /* quote k-gram -> quote id */
+	/* the next ids to hand out, and the latest time given (never back) */
+	int64_t next_seq, next_cseq, next_qid, next_outlet, last_time;
+	unsigned char *scratch; /* blob encoding */
+	size_t scratch_cap;
 };
+
+typedef struct {
+	uint64_t key;
+	int64_t docs;
+	char *sample;
+} new_line;
+
+typedef struct {
+	uint64_t hash;
+	uint32_t qid;
+} gram_add;
+
+typedef struct {
+	int64_t qid, cluster;
+	const wn_quote *q;
+	const uint64_t *grams;
+	size_t ngrams;
+	const int64_t *merge; /* clusters that join this one */
+	size_t nmerge;
+} quote_row;
 
 struct wn_index_article {
 	wn_index *idx;
-	int64_t outlet_id;
+	outlet *outlet;
+	int64_t now;
+	bool counted;  /* the page was counted before (by id): nothing to write */
+	bool new_page; /* counted now: its keys go into the window */
 	int64_t cseq;
 	uint64_t *chrome;
 	wn_chrome_view view;
+	uint64_t page;
+	uint64_t *page_keys; /* the page's sorted distinct line keys */
+	size_t npage_keys;
+	new_line *new_lines; /* lines that become chrome with this page */
+	size_t nnew_lines;
+	uint64_t *touched; /* chrome lines this page counts again */
+	size_t ntouched;
+	/* the article's row, when it is new */
+	bool record;
+	int64_t seq, canon;
+	wn_body_sig sig;
+	quote_row *quotes;
+	size_t nquotes;
+	/* written so far, for undo */
+	bool w_outlet, w_page, w_article;
+	size_t w_lines, w_quotes;
 };
 
 static int64_t now_s(void) { return (int64_t)time(NULL); }
 
-static void forget_outlets(wn_index *idx)
-{
-	for (size_t i = 0; i < idx->noutlets; i++)
-		free(idx->outlets[i].name);
-	free(idx->outlets);
-	idx->outlets = NULL;
-	idx->noutlets = 0;
-}
+/* ---- SQL helpers ---- */
 
 /* Step a statement expecting at most one row; *found tells whether one came. */
 static int step_row(wn_store *st, sqlite3_stmt *s, bool *found, const char *what)
@@ -75,11 +132,125 @@ static int step_done(wn_store *st, sqlite3_stmt *s, const char *what)
 
 static sqlite3_stmt *stmt(wn_index *idx, enum wn_stmt w) { return wn_store_stmt(idx->st, w); }
 
-static int outlet_id(wn_index *idx, const char *name, bool create, int64_t *id)
+/* Blobs of uint64 are little-endian. */
+static const void *u64_blob(wn_index *idx, const uint64_t *v, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	(void)idx;
+	(void)n;
+	return v;
+#else
+	if (n * 8 > idx->scratch_cap) {
+		unsigned char *p = realloc(idx->scratch, n * 8);
+		if (!p)
+			return NULL;
+		idx->scratch = p;
+		idx->scratch_cap = n * 8;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (int b = 0; b < 8; b++)
+			idx->scratch[i * 8 + b] = (unsigned char)(v[i] >> (8 * b));
+	return idx->scratch;
+#endif
+}
+
+static inline uint64_t blob_u64(const unsigned char *p, size_t i)
+{
+	uint64_t x;
+	memcpy(&x, p + i * 8, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
+/* A copy of a blob of n uint64 (malloc'd; NULL when out of memory). */
+static uint64_t *blob_to_u64s(const unsigned char *p, size_t n)
+{
+	uint64_t *v = malloc((n ? n : 1) * sizeof *v);
+	for (size_t i = 0; v && i < n; i++)
+		v[i] = blob_u64(p, i);
+	return v;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static size_t unique_i64(int64_t *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof *v, cmp_i64);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || v[u - 1] != v[i])
+			v[u++] = v[i];
+	return u;
+}
+
+static int push_i64(int64_t **v, size_t *n, size_t *cap, int64_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		int64_t *p = realloc(*v, c * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		uint32_t *p = realloc(*v, c * sizeof *p);
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+/* ---- outlets and their chrome windows ---- */
+
+static void outlet_free(outlet *o)
+{
+	if (!o)
+		return;
+	wn_chromewin_free(o->win);
+	free(o->name);
+	free(o);
+}
+
+static void forget_outlets(wn_index *idx)
 {
 	for (size_t i = 0; i < idx->noutlets; i++)
-		if (!strcmp(idx->outlets[i].name, name)) {
-			*id = idx->outlets[i].id;
+		outlet_free(idx->outlets[i]);
+	free(idx->outlets);
+	idx->outlets = NULL;
+	idx->noutlets = 0;
+}
+
+static int outlet_get(wn_index *idx, const char *name, bool create, outlet **out)
+{
+	*out = NULL;
+	uint64_t h = XXH3_64bits(name, strlen(name));
+	for (size_t i = 0; i < idx->noutlets; i++)
+		if (idx->outlets[i]->hash == h && !strcmp(idx->outlets[i]->name, name)) {
+			*out = idx->outlets[i];
 			return 0;
 		}
 	sqlite3_stmt *s = stmt(idx, WN_SQL_OUTLET_GET);
@@ -90,27 +261,279 @@ static int outlet_id(wn_index *idx, const char *name, bool create, int64_t *id)
 	int rc = step_row(idx->st, s, &found, "outlet");
 	if (rc < 0)
 		return rc;
-	if (found) {
-		*id = sqlite3_column_int64(s, 0);
-	} else if (!create) {
-		*id = -1;
+	if (!found && !create)
 		return -ENOENT;
-	} else {
-		s = stmt(idx, WN_SQL_OUTLET_ADD);
-		if (!s)
-			return -EIO;
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-		if ((rc = step_done(idx->st, s, "adding an outlet")) < 0)
-			return rc;
-		*id = sqlite3_last_insert_rowid(idx->st->db);
+	int64_t id = found ? sqlite3_column_int64(s, 0) : idx->next_outlet;
+	outlet **v = realloc(idx->outlets, (idx->noutlets + 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	idx->outlets = v;
+	outlet *o = calloc(1, sizeof *o);
+	if (!o || !(o->name = strdup(name))) {
+		free(o);
+		return -ENOMEM;
 	}
-	outlet_entry *o = realloc(idx->outlets, (idx->noutlets + 1) * sizeof *o);
-	if (!o)
-		return -ENOMEM;
-	idx->outlets = o;
-	if (!(o[idx->noutlets].name = strdup(name)))
-		return -ENOMEM;
-	o[idx->noutlets++].id = *id;
+	o->hash = h;
+	o->id = id;
+	o->pending = !found; /* its row is written with its first article */
+	v[idx->noutlets++] = o;
+	*out = o;
+	return 0;
+}
+
+/* Forget an outlet created by a rolled-back article (the last one added). */
+static void outlet_drop(wn_index *idx, outlet *o)
+{
+	for (size_t i = 0; i < idx->noutlets; i++)
+		if (idx->outlets[i] == o) {
+			idx->outlets[i] = idx->outlets[--idx->noutlets];
+			outlet_free(o);
+			return;
+		}
+}
+
+/* Load an outlet's chrome lines and the window of its last counted pages. */
+static int outlet_load(wn_index *idx, outlet *o)
+{
+	o->used = ++idx->tick;
+	if (o->win)
+		return 0;
+	wn_chromewin *w;
+	int rc = wn_chromewin_new(idx->window, &w);
+	if (rc < 0 || o->pending) { /* a new outlet has no rows yet */
+		o->win = rc < 0 ? NULL : w;
+		return rc;
+	}
+	sqlite3_stmt *s = stmt(idx, WN_SQL_CLINE_OUTLET);
+	rc = s ? 0 : -EIO;
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, o->id);
+		int r;
+		while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW)
+			rc = wn_chromewin_add_line(w, (uint64_t)sqlite3_column_int64(s, 0),
+						   sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2));
+		if (rc == 0 && r != SQLITE_DONE)
+			rc = wn_store_error(idx->st, r, "loading chrome lines");
+		sqlite3_reset(s);
+	}
+	/* the outlet's pages from its index, newest first; the window takes the
+	 * last counted ones (those with keys), oldest first */
+	int64_t *cseqs = NULL;
+	size_t n = 0, cap = 0;
+	if (rc == 0 && !(s = stmt(idx, WN_SQL_CDOC_OUTLET)))
+		rc = -EIO;
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, o->id);
+		int r;
+		while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW)
+			rc = push_i64(&cseqs, &n, &cap, sqlite3_column_int64(s, 0));
+		if (rc == 0 && r != SQLITE_DONE)
+			rc = wn_store_error(idx->st, r, "loading a chrome window");
+		sqlite3_reset(s);
+	}
+	if (rc == 0)
+		n = unique_i64(cseqs, n);
+	struct pg {
+		int64_t cseq;
+		uint64_t *keys;
+		size_t n;
+	} *pages = calloc(idx->window, sizeof *pages);
+	size_t np = 0;
+	if (rc == 0 && !pages)
+		rc = -ENOMEM;
+	for (size_t i = n; rc == 0 && i-- > 0 && np < idx->window;) {
+		if (!(s = stmt(idx, WN_SQL_CDOC_KEYS))) {
+			rc = -EIO;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, cseqs[i]);
+		bool found = false;
+		rc = step_row(idx->st, s, &found, "loading a chrome window");
+		if (rc < 0 || !found || sqlite3_column_type(s, 0) == SQLITE_NULL)
+			continue; /* a page that only read */
+		size_t k = (size_t)sqlite3_column_bytes(s, 0) / 8;
+		pages[np].cseq = cseqs[i];
+		pages[np].n = k;
+		if (!(pages[np++].keys = blob_to_u64s(sqlite3_column_blob(s, 0), k)))
+			rc = -ENOMEM;
+	}
+	free(cseqs);
+	for (size_t i = np; i-- > 0;) {
+		if (rc == 0)
+			rc = wn_chromewin_push(w, pages[i].cseq, pages[i].keys, pages[i].n);
+		else
+			free(pages[i].keys);
+	}
+	free(pages);
+	if (rc < 0) {
+		wn_chromewin_free(w);
+		return rc;
+	}
+	o->win = w;
+	return 0;
+}
+
+/* Write the docs and last_seen of chrome lines counted since the last
+ * write (once per batch, not per article). */
+static int flush_lines(wn_index *idx)
+{
+	int64_t now = now_s();
+	for (size_t i = 0; i < idx->noutlets; i++) {
+		outlet *o = idx->outlets[i];
+		if (!o->dirty || !o->win)
+			continue;
+		size_t n;
+		wn_chrome_line *l = wn_chromewin_lines(o->win, &n);
+		for (size_t k = 0; k < n; k++) {
+			if (!l[k].dirty)
+				continue;
+			sqlite3_stmt *s = stmt(idx, WN_SQL_CLINE_TOUCH);
+			if (!s)
+				return -EIO;
+			sqlite3_bind_int64(s, 1, o->id);
+			sqlite3_bind_int64(s, 2, (int64_t)l[k].key);
+			sqlite3_bind_int64(s, 3, l[k].docs);
+			sqlite3_bind_int64(s, 4, now);
+			int rc = step_done(idx->st, s, "updating chrome lines");
+			if (rc < 0)
+				return rc;
+			l[k].dirty = false;
+		}
+		o->dirty = false;
+	}
+	return 0;
+}
+
+/* Drop the least recently used chrome windows beyond chrome_memory (the
+ * newest always stays). Only between batches: nothing is dirty then. */
+static void trim_windows(wn_index *idx)
+{
+	for (;;) {
+		size_t total = 0, loaded = 0;
+		outlet *oldest = NULL;
+		for (size_t i = 0; i < idx->noutlets; i++) {
+			outlet *o = idx->outlets[i];
+			if (!o->win)
+				continue;
+			total += wn_chromewin_bytes(o->win);
+			loaded++;
+			if (!o->dirty && (!oldest || o->used < oldest->used))
+				oldest = o;
+		}
+		if (total <= idx->chrome_memory || loaded <= 1 || !oldest)
+			return;
+		wn_chromewin_free(oldest->win);
+		oldest->win = NULL;
+	}
+}
+
+static void unload_windows(wn_index *idx)
+{
+	for (size_t i = 0; i < idx->noutlets; i++) {
+		wn_chromewin_free(idx->outlets[i]->win);
+		idx->outlets[i]->win = NULL;
+		idx->outlets[i]->dirty = false;
+	}
+}
+
+/* ---- the lookup tables ---- */
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* The next ids and the latest time, from the store; *articles: about how
+ * many there are. */
+static int load_ranges(wn_index *idx, size_t *articles)
+{
+	sqlite3_stmt *s = stmt(idx, WN_SQL_RANGES);
+	bool found;
+	int rc = s ? step_row(idx->st, s, &found, "reading id ranges") : -EIO;
+	if (rc < 0)
+		return rc;
+	int64_t seq_lo = sqlite3_column_int64(s, 0), seq_hi = sqlite3_column_int64(s, 1);
+	int64_t q_hi = sqlite3_column_int64(s, 3);
+	*articles = seq_hi >= seq_lo ? (size_t)(seq_hi - seq_lo + 1) : 0;
+	long long next[3] = {1, 1, 1};
+	const char *kept = (const char *)sqlite3_column_text(s, 6);
+	if (kept && sscanf(kept, "%lld %lld %lld", &next[0], &next[1], &next[2]) != 3)
+		next[0] = next[1] = next[2] = 1;
+	idx->next_seq = max64(next[0], seq_hi + 1);
+	idx->next_cseq = max64(next[1], sqlite3_column_int64(s, 4) + 1);
+	idx->next_qid = max64(next[2], q_hi + 1);
+	idx->next_outlet = sqlite3_column_int64(s, 5) + 1;
+	idx->last_time = max64(sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8));
+	sqlite3_reset(s);
+	if (idx->next_seq >= UINT32_MAX || idx->next_qid >= UINT32_MAX)
+		return -EOVERFLOW; /* memory keeps 32-bit numbers: 4 billion articles */
+	return 0;
+}
+
+static int load_bands(wn_index *idx, size_t articles)
+{
+	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_SIGS);
+	if (!s)
+		return -EIO;
+	int rc = wn_tagtab_stage_hint(idx->bands, articles * WN_BANDS), r;
+	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *blob = sqlite3_column_blob(s, 1);
+		if (!blob || sqlite3_column_bytes(s, 1) != WN_MINHASH * 4)
+			continue;
+		wn_body_sig sig;
+		for (int i = 0; i < WN_MINHASH; i++)
+			sig.minhash[i] = (uint32_t)blob[i * 4] | (uint32_t)blob[i * 4 + 1] << 8 |
+					 (uint32_t)blob[i * 4 + 2] << 16 | (uint32_t)blob[i * 4 + 3] << 24;
+		uint64_t bands[WN_BANDS];
+		wn_fp_bands(&sig, bands);
+		uint32_t seq = (uint32_t)sqlite3_column_int64(s, 0);
+		for (int b = 0; b < WN_BANDS && rc == 0; b++)
+			rc = wn_tagtab_stage(idx->bands, bands[b], seq);
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = wn_store_error(idx->st, r, "loading article signatures");
+	sqlite3_reset(s);
+	int settled = wn_tagtab_settle(idx->bands);
+	return rc < 0 ? rc : settled;
+}
+
+static int load_grams(wn_index *idx)
+{
+	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GRAMS);
+	if (!s)
+		return -EIO;
+	int rc = 0, r;
+	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		uint32_t qid = (uint32_t)sqlite3_column_int64(s, 0);
+		const unsigned char *blob = sqlite3_column_blob(s, 1);
+		size_t n = (size_t)sqlite3_column_bytes(s, 1) / 8;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = wn_tagtab_stage(idx->grams, blob_u64(blob, i), qid);
+	}
+	if (rc == 0 && r != SQLITE_DONE)
+		rc = wn_store_error(idx->st, r, "loading quote fingerprints");
+	sqlite3_reset(s);
+	int settled = wn_tagtab_settle(idx->grams);
+	return rc < 0 ? rc : settled;
+}
+
+/* (Re)build memory from the store: ids and lookup tables now, chrome
+ * windows as outlets come. */
+static int build_memory(wn_index *idx)
+{
+	forget_outlets(idx);
+	wn_tagtab_free(idx->bands);
+	wn_tagtab_free(idx->grams);
+	idx->stale = true;
+	size_t articles = 0;
+	int rc = load_ranges(idx, &articles);
+	if (rc == 0)
+		rc = load_bands(idx, articles);
+	if (rc == 0)
+		rc = load_grams(idx);
+	if (rc < 0) {
+		wn_tagtab_free(idx->bands);
+		wn_tagtab_free(idx->grams);
+		return rc;
+	}
+	idx->stale = false;
 	return 0;
 }
 
@@ -137,10 +560,19 @@ int wn_index_open(const wn_index_config *cfg, wn_index **out, char *err, size_t 
 	if (!idx)
 		return -ENOMEM;
 	idx->min_docs = cfg->chrome_min_docs ? cfg->chrome_min_docs : WN_CHROME_MIN_DOCS;
+	idx->window = cfg->chrome_window ? cfg->chrome_window : WN_CHROME_WINDOW;
+	idx->chrome_memory = cfg->chrome_memory ? cfg->chrome_memory : WN_CHROME_MEMORY;
 	idx->retention_days = cfg->retention_days ? cfg->retention_days : WN_RETENTION_DAYS;
-	int rc = wn_store_open(cfg->path, cfg->read_only, cfg->durable, &idx->st, err, errlen);
+	idx->bands = calloc(1, sizeof *idx->bands);
+	idx->grams = calloc(1, sizeof *idx->grams);
+	int rc = idx->bands && idx->grams ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = wn_store_open(cfg->path, cfg->read_only, cfg->durable, &idx->st, err, errlen);
 	if (rc == 0)
 		rc = read_expired_at(idx);
+	idx->writable = rc == 0 && !idx->st->read_only;
+	if (rc == 0 && idx->writable)
+		rc = build_memory(idx);
 	if (rc < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "%s: %s", cfg->path ? cfg->path : ":memory:",
@@ -159,6 +591,13 @@ int wn_index_close(wn_index *idx)
 	int rc = idx->batch ? wn_index_commit(idx) : 0;
 	wn_store_close(idx->st);
 	forget_outlets(idx);
+	if (idx->bands)
+		wn_tagtab_free(idx->bands);
+	if (idx->grams)
+		wn_tagtab_free(idx->grams);
+	free(idx->bands);
+	free(idx->grams);
+	free(idx->scratch);
 	free(idx);
 	return rc;
 }
@@ -176,161 +615,246 @@ int wn_index_commit(wn_index *idx)
 {
 	if (!idx->batch)
 		return 0;
-	int rc = wn_store_exec(idx->st, "COMMIT");
+	int rc = idx->poisoned ? -EIO : flush_lines(idx);
+	if (rc == 0)
+		rc = wn_store_exec(idx->st, "COMMIT");
+	idx->poisoned = false;
 	if (rc < 0) {
 		wn_store_exec(idx->st, "ROLLBACK");
-		forget_outlets(idx);
+		idx->stale = true; /* memory holds the batch: rebuilt before the next article */
+		wn_err("state store: the batch of articles was rolled back");
 	}
 	idx->batch = false;
+	if (rc == 0)
+		trim_windows(idx);
 	return rc;
+}
+
+void wn_index_memory_get(const wn_index *idx, wn_index_memory *m)
+{
+	memset(m, 0, sizeof *m);
+	m->band_entries = idx->bands->count;
+	m->band_bytes = wn_tagtab_bytes(idx->bands);
+	m->gram_entries = idx->grams->count;
+	m->gram_bytes = wn_tagtab_bytes(idx->grams);
+	for (size_t i = 0; i < idx->noutlets; i++)
+		if (idx->outlets[i]->win) {
+			m->outlets_loaded++;
+			m->window_bytes += wn_chromewin_bytes(idx->outlets[i]->win);
+		}
+}
+
+int wn_index_test_candidate(wn_index *idx, bool band, uint64_t hash, uint32_t value)
+{
+	if (!idx->writable)
+		return -EROFS;
+	return wn_tagtab_add(band ? idx->bands : idx->grams, hash, value);
+}
+
+/* Keep the next ids in the store: rows about to go may hold the highest. */
+static int save_next_ids(wn_index *idx)
+{
+	char v[80];
+	snprintf(v, sizeof v, "%lld %lld %lld", (long long)idx->next_seq, (long long)idx->next_cseq,
+		 (long long)idx->next_qid);
+	sqlite3_stmt *s = stmt(idx, WN_SQL_NEXT_IDS);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, v, -1, SQLITE_TRANSIENT);
+	return step_done(idx->st, s, "keeping ids");
 }
 
 int wn_index_expire(wn_index *idx, int64_t now)
 {
 	int64_t cutoff = now - (int64_t)idx->retention_days * 86400;
-	int rc = wn_store_exec(idx->st, "SAVEPOINT wn_expire");
+	if (idx->stale && idx->writable) {
+		int rc = build_memory(idx);
+		if (rc < 0)
+			return rc;
+	}
+	int rc = flush_lines(idx); /* chrome lines seen in this batch are not old */
+	if (rc == 0)
+		rc = wn_store_exec(idx->st, "SAVEPOINT wn_expire");
 	if (rc < 0)
 		return rc;
-	rc = wn_store_expire(idx->st, cutoff);
+	if (idx->writable)
+		rc = save_next_ids(idx);
+	if (rc == 0)
+		rc = wn_store_expire(idx->st, cutoff);
 	if (rc < 0) {
 		wn_store_exec(idx->st, "ROLLBACK TO wn_expire");
 		wn_store_exec(idx->st, "RELEASE wn_expire");
 		return rc;
 	}
 	idx->next_expire = now + EXPIRE_EVERY;
-	return wn_store_exec(idx->st, "RELEASE wn_expire");
-}
-
-static int savepoint(wn_index *idx)
-{
-	if (idx->st->read_only)
-		return -EROFS;
-	int rc = wn_store_exec(idx->st, "SAVEPOINT wn_article");
-	if (rc == 0 && now_s() >= idx->next_expire)
-		rc = wn_index_expire(idx, now_s());
-	return rc;
-}
-
-static int release(wn_index *idx)
-{
-	int rc = wn_store_exec(idx->st, "RELEASE wn_article");
-	if (rc < 0) {
-		wn_store_exec(idx->st, "ROLLBACK TO wn_article");
-		wn_store_exec(idx->st, "RELEASE wn_article");
-		forget_outlets(idx);
+	rc = wn_store_exec(idx->st, "RELEASE wn_expire");
+	if (rc < 0 || !idx->writable)
+		return rc;
+	/* Memory: expired entries would only fail verification; drop them. */
+	sqlite3_stmt *s = stmt(idx, WN_SQL_RANGES);
+	bool found;
+	rc = s ? step_row(idx->st, s, &found, "reading id ranges") : -EIO;
+	if (rc == 0) {
+		int64_t seq = sqlite3_column_type(s, 0) == SQLITE_NULL ? UINT32_MAX : sqlite3_column_int64(s, 0);
+		int64_t qid = sqlite3_column_type(s, 2) == SQLITE_NULL ? UINT32_MAX : sqlite3_column_int64(s, 2);
+		sqlite3_reset(s);
+		if (wn_tagtab_keep_range(idx->bands, (uint32_t)seq, UINT32_MAX) < 0 ||
+		    wn_tagtab_keep_range(idx->grams, (uint32_t)qid, UINT32_MAX) < 0)
+			wn_warn("expiry: out of memory compacting the index (lookups are still verified)");
 	}
+	unload_windows(idx); /* pages and chrome lines went: windows are loaded again */
 	return rc;
 }
 
-static void rollback(wn_index *idx)
+/* ---- one article ---- */
+
+static void article_clear(wn_index_article *a)
 {
-	wn_store_exec(idx->st, "ROLLBACK TO wn_article");
-	wn_store_exec(idx->st, "RELEASE wn_article");
-	forget_outlets(idx); /* ids made in the rolled-back part are gone */
+	free(a->chrome);
+	free(a->page_keys);
+	for (size_t i = 0; i < a->nnew_lines; i++)
+		free(a->new_lines[i].sample);
+	free(a->new_lines);
+	free(a->touched);
+	free(a->quotes);
+}
+
+/* Forget what the article began: an outlet it brought, its staging. */
+static void article_drop(wn_index_article *a)
+{
+	if (a->outlet && a->outlet->pending)
+		outlet_drop(a->idx, a->outlet);
+	article_clear(a);
+}
+
+/* Expiry when due, the article's outlet and its window. Reads only. */
+static int article_begin(wn_index *idx, const wn_doc *doc, wn_index_article *a)
+{
+	memset(a, 0, sizeof *a);
+	a->idx = idx;
+	if (!idx->writable)
+		return -EROFS;
+	int rc = 0;
+	if (idx->stale)
+		rc = build_memory(idx);
+	int64_t now = now_s();
+	if (rc == 0 && now >= idx->next_expire)
+		rc = wn_index_expire(idx, now);
+	if (rc < 0)
+		return rc;
+	a->now = max64(now, idx->last_time); /* times never go back: expiry relies on it */
+	rc = outlet_get(idx, doc->outlet, true, &a->outlet);
+	if (rc == 0)
+		rc = outlet_load(idx, a->outlet);
+	return rc;
 }
 
 /* ---- learned chrome ---- */
 
-/* Count the document's lines for its outlet (once per article id, and not
- * at all for a page whose lines are exactly those of a page counted before:
- * the same article scraped twice must not turn its own text into chrome)
- * and, if chrome is given, collect the keys that are chrome for it. */
-static int count_lines(wn_index *idx, const wn_doc *doc, int64_t outlet, int64_t *cseq_out,
-		       uint64_t **chrome, size_t *nchrome)
+/* Decide which of the page's lines are chrome for it (a->chrome), and
+ * stage what counting it changes. A page is counted once per article id;
+ * a page whose lines are exactly those of a page counted before is
+ * recorded but only reads, so the same article scraped twice never turns
+ * its own text into chrome. */
+static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 {
 	uint64_t *keys;
 	size_t *line_of, n;
 	int rc = wn_chrome_doc_keys(doc, &keys, &line_of, &n);
 	if (rc < 0)
 		return rc;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_CDOC_GET);
-	bool counted = false;
-	rc = s ? 0 : -EIO;
-	if (rc == 0) {
-		sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
-		rc = step_row(idx->st, s, &counted, "chrome document");
-	}
-	int64_t cseq = 0, now = now_s();
-	int64_t page = (int64_t)XXH3_64bits(keys, n * sizeof *keys);
-	if (rc == 0 && counted) {
-		cseq = sqlite3_column_int64(s, 0);
-	} else if (rc == 0) {
-		bool seen_page = false;
-		s = stmt(idx, WN_SQL_CDOC_PAGE);
+	wn_chromewin *w = a->outlet->win;
+	sqlite3_stmt *s = NULL;
+	if (!a->outlet->pending) { /* a new outlet has no pages yet */
+		s = stmt(idx, WN_SQL_CDOC_GET);
 		rc = s ? 0 : -EIO;
 		if (rc == 0) {
-			sqlite3_bind_int64(s, 1, outlet);
-			sqlite3_bind_int64(s, 2, page);
-			rc = step_row(idx->st, s, &seen_page, "chrome page");
-		}
-		if (rc == 0 && !(s = stmt(idx, WN_SQL_CDOC_ADD)))
-			rc = -EIO;
-		if (rc == 0) {
 			sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, outlet);
-			sqlite3_bind_int64(s, 3, page);
-			sqlite3_bind_int64(s, 4, now);
-			rc = step_done(idx->st, s, "adding a chrome document");
-			cseq = sqlite3_last_insert_rowid(idx->st->db);
+			rc = step_row(idx->st, s, &a->counted, "chrome document");
 		}
-		counted = seen_page; /* a page seen before only reads the counts */
 	}
 	size_t m = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		s = stmt(idx, counted ? WN_SQL_CLINE_GET : WN_SQL_CLINE_COUNT);
-		if (!s) {
+	if (rc == 0 && a->counted) { /* a re-run decides as the first time */
+		a->cseq = sqlite3_column_int64(s, 0);
+		for (size_t i = 0; i < n; i++) {
+			const wn_chrome_line *l = wn_chromewin_line(w, keys[i]);
+			if (l && l->since <= a->cseq)
+				keys[m++] = keys[i];
+		}
+		goto out;
+	}
+	bool seen_page = false;
+	a->cseq = idx->next_cseq;
+	a->page = XXH3_64bits(keys, n * sizeof *keys);
+	if (rc == 0 && !a->outlet->pending) {
+		if ((s = stmt(idx, WN_SQL_CDOC_PAGE))) {
+			sqlite3_bind_int64(s, 1, a->outlet->id);
+			sqlite3_bind_int64(s, 2, (int64_t)a->page);
+			rc = step_row(idx->st, s, &seen_page, "chrome page");
+		} else {
 			rc = -EIO;
-			break;
 		}
-		sqlite3_bind_int64(s, 1, outlet);
-		sqlite3_bind_int64(s, 2, (int64_t)keys[i]);
-		if (!counted) {
-			const wn_line *l = &doc->lines[line_of[i]];
-			sqlite3_bind_int64(s, 3, idx->min_docs);
-			sqlite3_bind_int64(s, 4, cseq);
-			sqlite3_bind_int64(s, 5, now);
-			sqlite3_bind_text(s, 6, l->text, (int)l->len, SQLITE_STATIC);
-		}
-		bool found = false;
-		rc = step_row(idx->st, s, &found, "counting chrome lines");
-		if (rc == 0 && found && sqlite3_column_type(s, 0) != SQLITE_NULL &&
-		    sqlite3_column_int64(s, 0) <= cseq)
-			keys[m++] = keys[i]; /* chrome for this document */
 	}
-	if (s)
-		sqlite3_reset(s);
+	a->new_page = !seen_page;
+	if (rc == 0 && a->new_page) {
+		a->page_keys = malloc((n ? n : 1) * sizeof *keys);
+		a->touched = malloc((n ? n : 1) * sizeof *a->touched);
+		a->new_lines = calloc(n ? n : 1, sizeof *a->new_lines);
+		if (!a->page_keys || !a->touched || !a->new_lines)
+			rc = -ENOMEM;
+		else if (n)
+			memcpy(a->page_keys, keys, n * sizeof *keys);
+		a->npage_keys = n;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const wn_chrome_line *l = wn_chromewin_line(w, keys[i]);
+		if (l) { /* chrome already (since a page older than this one) */
+			if (a->new_page)
+				a->touched[a->ntouched++] = keys[i];
+			keys[m++] = keys[i];
+			continue;
+		}
+		if (!a->new_page)
+			continue;
+		unsigned docs = wn_chromewin_count(w, keys[i]) + 1;
+		if (docs >= idx->min_docs) { /* chrome from this page on */
+			const wn_line *line = &doc->lines[line_of[i]];
+			new_line *nl = &a->new_lines[a->nnew_lines];
+			if (!(nl->sample = strndup(line->text, line->len))) {
+				rc = -ENOMEM;
+				break;
+			}
+			nl->key = keys[i];
+			nl->docs = docs;
+			a->nnew_lines++;
+			keys[m++] = keys[i];
+		}
+	}
+out:
 	free(line_of);
-	if (rc < 0 || !chrome) {
+	if (rc < 0) {
 		free(keys);
-	} else {
-		*chrome = keys;
-		*nchrome = m;
+		return rc;
 	}
-	if (cseq_out)
-		*cseq_out = cseq;
-	return rc;
+	a->chrome = keys;
+	a->view.keys = keys;
+	a->view.nkeys = m;
+	return 0;
 }
 
 int wn_index_article_start(wn_index *idx, const wn_doc *doc, wn_index_article **out)
 {
 	*out = NULL;
-	wn_index_article *a = calloc(1, sizeof *a);
+	wn_index_article *a = malloc(sizeof *a);
 	if (!a)
 		return -ENOMEM;
-	a->idx = idx;
-	int rc = savepoint(idx);
-	if (rc < 0) {
-		free(a);
-		return rc;
-	}
-	rc = outlet_id(idx, doc->outlet, true, &a->outlet_id);
+	int rc = article_begin(idx, doc, a);
 	if (rc == 0)
-		rc = count_lines(idx, doc, a->outlet_id, &a->cseq, &a->chrome, &a->view.nkeys);
+		rc = count_lines(idx, a, doc);
 	if (rc < 0) {
 		wn_index_article_abort(a);
 		return rc;
 	}
-	a->view.keys = a->chrome;
 	*out = a;
 	return 0;
 }
@@ -341,25 +865,266 @@ void wn_index_article_abort(wn_index_article *a)
 {
 	if (!a)
 		return;
-	rollback(a->idx);
-	free(a->chrome);
+	article_drop(a);
 	free(a);
+}
+
+/* ---- writing an article ---- */
+
+static int write_page(wn_index *idx, wn_index_article *a, const char *id)
+{
+	int rc = 0;
+	sqlite3_stmt *s;
+	if (a->outlet->pending) {
+		if (!(s = stmt(idx, WN_SQL_OUTLET_ADD)))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, a->outlet->id);
+		sqlite3_bind_text(s, 2, a->outlet->name, -1, SQLITE_STATIC);
+		if ((rc = step_done(idx->st, s, "adding an outlet")) < 0)
+			return rc;
+		a->w_outlet = true;
+	}
+	if (a->counted)
+		return 0;
+	const void *blob = NULL;
+	if (a->new_page && a->npage_keys && !(blob = u64_blob(idx, a->page_keys, a->npage_keys)))
+		return -ENOMEM;
+	if (!(s = stmt(idx, WN_SQL_CDOC_ADD)))
+		return -EIO;
+	sqlite3_bind_int64(s, 1, a->cseq);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, a->outlet->id);
+	sqlite3_bind_int64(s, 4, (int64_t)a->page);
+	sqlite3_bind_int64(s, 5, a->now);
+	if (a->new_page) /* counted: its keys rebuild the window */
+		sqlite3_bind_blob(s, 6, blob ? blob : "", (int)(a->npage_keys * 8), SQLITE_STATIC);
+	if ((rc = step_done(idx->st, s, "adding a chrome document")) < 0)
+		return rc;
+	a->w_page = true;
+	for (size_t i = 0; i < a->nnew_lines; i++) {
+		if (!(s = stmt(idx, WN_SQL_CLINE_ADD)))
+			return -EIO;
+		const new_line *nl = &a->new_lines[i];
+		sqlite3_bind_int64(s, 1, a->outlet->id);
+		sqlite3_bind_int64(s, 2, (int64_t)nl->key);
+		sqlite3_bind_int64(s, 3, nl->docs);
+		sqlite3_bind_int64(s, 4, a->cseq);
+		sqlite3_bind_int64(s, 5, a->now);
+		sqlite3_bind_text(s, 6, nl->sample, -1, SQLITE_STATIC);
+		if ((rc = step_done(idx->st, s, "adding a chrome line")) < 0)
+			return rc;
+		a->w_lines++;
+	}
+	/* Chrome lines counted again: in a batch written once, at commit;
+	 * alone, now (a failure rolls the article's transaction back). */
+	for (size_t i = 0; i < a->ntouched && !idx->batch; i++) {
+		const wn_chrome_line *l = wn_chromewin_line(a->outlet->win, a->touched[i]);
+		if (!l || !(s = stmt(idx, WN_SQL_CLINE_TOUCH)))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, a->outlet->id);
+		sqlite3_bind_int64(s, 2, (int64_t)l->key);
+		sqlite3_bind_int64(s, 3, l->docs + 1);
+		sqlite3_bind_int64(s, 4, a->now);
+		if ((rc = step_done(idx->st, s, "updating a chrome line")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int write_article(wn_index *idx, wn_index_article *a, const wn_doc *doc)
+{
+	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_ADD);
+	if (!s)
+		return -EIO;
+	unsigned char blob[WN_MINHASH * 4];
+	sqlite3_bind_int64(s, 1, a->seq);
+	sqlite3_bind_text(s, 2, doc->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, a->outlet->id);
+	sqlite3_bind_int64(s, 4, a->now);
+	sqlite3_bind_int64(s, 6, a->sig.shingles);
+	if (a->sig.comparable) { /* a body too short to compare has no fingerprints */
+		for (int i = 0; i < WN_MINHASH; i++)
+			for (int b = 0; b < 4; b++)
+				blob[i * 4 + b] = (unsigned char)(a->sig.minhash[i] >> (8 * b));
+		sqlite3_bind_blob(s, 5, a->sig.exact, 16, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 7, blob, sizeof blob, SQLITE_STATIC);
+	}
+	if (a->canon)
+		sqlite3_bind_int64(s, 8, a->canon);
+	int rc = step_done(idx->st, s, "recording an article");
+	if (rc < 0)
+		return rc;
+	a->w_article = true;
+	for (size_t i = 0; i < a->nquotes; i++) {
+		const quote_row *q = &a->quotes[i];
+		const void *g = u64_blob(idx, q->grams, q->ngrams);
+		if (!g || !(s = stmt(idx, WN_SQL_QUOTE_ADD)))
+			return g ? -EIO : -ENOMEM;
+		sqlite3_bind_int64(s, 1, q->qid);
+		sqlite3_bind_int64(s, 2, a->seq);
+		sqlite3_bind_text(s, 3, q->q->text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, q->cluster);
+		sqlite3_bind_blob(s, 5, g, (int)(q->ngrams * 8), SQLITE_STATIC);
+		if ((rc = step_done(idx->st, s, "adding a quote")) < 0)
+			return rc;
+		a->w_quotes++;
+	}
+	return 0;
+}
+
+/* Clusters joined by the article's quotes merge into the oldest (rare: in a
+ * savepoint of its own, as an UPDATE of many rows cannot be undone by id). */
+static int write_merges(wn_index *idx, wn_index_article *a)
+{
+	bool any = false;
+	for (size_t i = 0; i < a->nquotes && !any; i++)
+		for (size_t k = 0; k < a->quotes[i].nmerge && !any; k++)
+			any = a->quotes[i].merge[k] != a->quotes[i].cluster;
+	if (!any)
+		return 0;
+	int rc = idx->batch ? wn_store_txn(idx->st, WN_SQL_SAVEPOINT) : 0;
+	for (size_t i = 0; i < a->nquotes && rc == 0; i++)
+		for (size_t k = 0; k < a->quotes[i].nmerge && rc == 0; k++) {
+			if (a->quotes[i].merge[k] == a->quotes[i].cluster)
+				continue;
+			sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_MERGE);
+			if (!s) {
+				rc = -EIO;
+				break;
+			}
+			sqlite3_bind_int64(s, 1, a->quotes[i].cluster);
+			sqlite3_bind_int64(s, 2, a->quotes[i].merge[k]);
+			rc = step_done(idx->st, s, "merging quote clusters");
+		}
+	if (idx->batch && rc == 0)
+		rc = wn_store_txn(idx->st, WN_SQL_RELEASE);
+	if (idx->batch && rc < 0) {
+		wn_store_txn(idx->st, WN_SQL_ROLLBACK_TO);
+		wn_store_txn(idx->st, WN_SQL_RELEASE);
+	}
+	return rc;
+}
+
+static int del_by_id(wn_index *idx, enum wn_stmt w, int64_t id, int64_t id2)
+{
+	sqlite3_stmt *s = stmt(idx, w);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	if (w == WN_SQL_CLINE_DEL)
+		sqlite3_bind_int64(s, 2, id2);
+	return step_done(idx->st, s, "undoing an article");
+}
+
+/* Take the article's rows out again (in a batch; alone, ROLLBACK does). */
+static int undo(wn_index *idx, wn_index_article *a)
+{
+	int rc = 0;
+	if (a->w_quotes && a->nquotes)
+		rc = del_by_id(idx, WN_SQL_QUOTE_DEL, a->quotes[0].qid, 0);
+	if (rc == 0 && a->w_article)
+		rc = del_by_id(idx, WN_SQL_ART_DEL, a->seq, 0);
+	for (size_t i = 0; i < a->w_lines && rc == 0; i++)
+		rc = del_by_id(idx, WN_SQL_CLINE_DEL, a->outlet->id, (int64_t)a->new_lines[i].key);
+	if (rc == 0 && a->w_page)
+		rc = del_by_id(idx, WN_SQL_CDOC_DEL, a->cseq, 0);
+	if (rc == 0 && a->w_outlet)
+		rc = del_by_id(idx, WN_SQL_OUTLET_DEL, a->outlet->id, 0);
+	return rc;
+}
+
+/* What the article changed, into memory (its rows are in). */
+static void article_apply(wn_index_article *a)
+{
+	wn_index *idx = a->idx;
+	outlet *o = a->outlet;
+	wn_chromewin *w = o->win;
+	o->pending = false;
+	if (o->id >= idx->next_outlet)
+		idx->next_outlet = o->id + 1;
+	idx->last_time = a->now;
+	int rc = 0;
+	if (!a->counted)
+		idx->next_cseq = a->cseq + 1;
+	for (size_t i = 0; i < a->nnew_lines && rc == 0; i++)
+		rc = wn_chromewin_add_line(w, a->new_lines[i].key, a->cseq, a->new_lines[i].docs);
+	for (size_t i = 0; i < a->ntouched && rc == 0; i++) {
+		wn_chrome_line *l = wn_chromewin_line(w, a->touched[i]);
+		if (l) {
+			l->docs++;
+			l->dirty |= idx->batch; /* outside a batch it is written already */
+			o->dirty |= idx->batch;
+		}
+	}
+	if (rc == 0 && a->new_page) {
+		rc = wn_chromewin_push(w, a->cseq, a->page_keys, a->npage_keys);
+		a->page_keys = NULL;
+	}
+	if (a->record) {
+		idx->next_seq = a->seq + 1;
+		if (a->nquotes)
+			idx->next_qid = a->quotes[a->nquotes - 1].qid + 1;
+		uint64_t bands[WN_BANDS];
+		if (a->sig.comparable)
+			wn_fp_bands(&a->sig, bands);
+		for (int b = 0; b < WN_BANDS && a->sig.comparable && rc == 0; b++)
+			rc = wn_tagtab_add(idx->bands, bands[b], (uint32_t)a->seq);
+		for (size_t i = 0; i < a->nquotes; i++)
+			for (size_t k = 0; k < a->quotes[i].ngrams && rc == 0; k++)
+				rc = wn_tagtab_add(idx->grams, a->quotes[i].grams[k], (uint32_t)a->quotes[i].qid);
+	}
+	if (rc < 0) {
+		/* the store has the article; memory could not take it all */
+		wn_warn("index: out of memory; the lookup tables are rebuilt from the store");
+		idx->stale = true;
+	}
+}
+
+/* Write the article's rows in one burst, then apply it to memory. Alone,
+ * the burst is a transaction; in a batch, a failure takes its rows out by
+ * id (and if even that fails, the batch is lost: wn_index_commit fails). */
+static int article_write(wn_index_article *a, const wn_doc *doc)
+{
+	wn_index *idx = a->idx;
+	bool own = !idx->batch;
+	int rc = own ? wn_store_txn(idx->st, WN_SQL_BEGIN) : 0;
+	if (rc < 0)
+		return rc;
+	rc = write_page(idx, a, doc->id);
+	if (rc == 0 && a->record)
+		rc = write_article(idx, a, doc);
+	if (rc == 0 && a->record)
+		rc = write_merges(idx, a);
+	if (rc == 0 && own)
+		rc = wn_store_txn(idx->st, WN_SQL_COMMIT);
+	if (rc < 0) {
+		if (own) {
+			wn_store_txn(idx->st, WN_SQL_ROLLBACK);
+		} else if (undo(idx, a) < 0) {
+			wn_err("state store: an article could not be undone; its batch is rolled back");
+			wn_store_txn(idx->st, WN_SQL_ROLLBACK);
+			idx->poisoned = idx->stale = true;
+			if (wn_store_txn(idx->st, WN_SQL_BEGIN) < 0)
+				idx->batch = false;
+		}
+		return rc;
+	}
+	article_apply(a);
+	if (own)
+		trim_windows(idx);
+	return 0;
 }
 
 int wn_index_learn(wn_index *idx, const wn_doc *doc)
 {
-	int rc = savepoint(idx);
-	if (rc < 0)
-		return rc;
-	int64_t outlet;
-	rc = outlet_id(idx, doc->outlet, true, &outlet);
+	wn_index_article a;
+	int rc = article_begin(idx, doc, &a);
 	if (rc == 0)
-		rc = count_lines(idx, doc, outlet, NULL, NULL, NULL);
-	if (rc < 0) {
-		rollback(idx);
-		return rc;
-	}
-	return release(idx);
+		rc = count_lines(idx, &a, doc);
+	if (rc == 0)
+		rc = article_write(&a, doc);
+	article_drop(&a);
+	return rc;
 }
 
 /* ---- quotes ---- */
@@ -370,25 +1135,6 @@ typedef struct {
 	int64_t *clusters; /* clusters of the earlier quotes it matched */
 	size_t nclusters;
 } quote_work;
-
-static int push_i64(int64_t **v, size_t *n, int64_t x)
-{
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i] == x)
-			return 0;
-	int64_t *p = realloc(*v, (*n + 1) * sizeof *p);
-	if (!p)
-		return -ENOMEM;
-	p[(*n)++] = x;
-	*v = p;
-	return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* id and outlet of an earlier article; *found false when it has expired. */
 static int article_ref(wn_index *idx, int64_t seq, int64_t own_outlet, wn_quote_ref *ref,
@@ -402,12 +1148,17 @@ static int article_ref(wn_index *idx, int64_t seq, int64_t own_outlet, wn_quote_
 	if (rc < 0 || !*found)
 		return rc;
 	snprintf(ref->id, sizeof ref->id, "%s", (const char *)sqlite3_column_text(s, 0));
-	int64_t outlet = sqlite3_column_int64(s, 1);
-	ref->same_outlet = outlet == own_outlet;
+	int64_t oid = sqlite3_column_int64(s, 1);
+	ref->same_outlet = oid == own_outlet;
+	for (size_t i = 0; i < idx->noutlets; i++)
+		if (idx->outlets[i]->id == oid) {
+			ref->outlet = strdup(idx->outlets[i]->name);
+			return ref->outlet ? 0 : -ENOMEM;
+		}
 	s = stmt(idx, WN_SQL_OUTLET_NAME);
 	if (!s)
 		return -EIO;
-	sqlite3_bind_int64(s, 1, outlet);
+	sqlite3_bind_int64(s, 1, oid);
 	bool named = false;
 	rc = step_row(idx->st, s, &named, "outlet name");
 	if (rc < 0)
@@ -416,7 +1167,24 @@ static int article_ref(wn_index *idx, int64_t seq, int64_t own_outlet, wn_quote_
 	return ref->outlet ? 0 : -ENOMEM;
 }
 
-/* Find one quote's earlier repeats: fills q->repeated_in and w. */
+/* Do the sorted grams g share one with the sorted blob of n grams? */
+static bool shares_gram(const uint64_t *g, size_t ng, const unsigned char *blob, size_t n)
+{
+	size_t i = 0, j = 0;
+	while (i < ng && j < n) {
+		uint64_t x = blob_u64(blob, j);
+		if (g[i] == x)
+			return true;
+		if (g[i] < x)
+			i++;
+		else
+			j++;
+	}
+	return false;
+}
+
+/* Find one quote's earlier repeats: fills q->repeated_in and w. Candidates
+ * come from memory; each is verified against its row. */
 static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_quote *q,
 		       quote_work *w)
 {
@@ -426,28 +1194,49 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 		return rc;
 	rc = wn_fp_quote_grams(&words, &w->grams, &w->ngrams);
 	wn_words_free(&words);
-	int64_t *seqs = NULL;
-	size_t nseqs = 0;
+	uint32_t *cand = NULL;
+	size_t ncand = 0, ccap = 0;
 	for (size_t i = 0; i < w->ngrams && rc == 0; i++) {
-		sqlite3_stmt *s = stmt(idx, WN_SQL_GRAM_FIND);
+		wn_tagtab_iter it;
+		uint32_t qid;
+		for (wn_tagtab_find(idx->grams, w->grams[i], &it); rc == 0 && wn_tagtab_next(&it, &qid);)
+			rc = push_u32(&cand, &ncand, &ccap, qid);
+	}
+	if (ncand > 1) {
+		qsort(cand, ncand, sizeof *cand, cmp_u32);
+		size_t u = 0;
+		for (size_t i = 0; i < ncand; i++)
+			if (u == 0 || cand[u - 1] != cand[i])
+				cand[u++] = cand[i];
+		ncand = u;
+	}
+	int64_t *seqs = NULL;
+	size_t nseqs = 0, scap = 0, ccl = 0;
+	for (size_t i = 0; i < ncand && rc == 0; i++) {
+		sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GET);
 		if (!s) {
 			rc = -EIO;
 			break;
 		}
-		sqlite3_bind_int64(s, 1, (int64_t)w->grams[i]);
-		sqlite3_bind_int64(s, 2, own_seq);
-		int r;
-		while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
-			rc = push_i64(&seqs, &nseqs, sqlite3_column_int64(s, 1));
-			if (rc == 0)
-				rc = push_i64(&w->clusters, &w->nclusters, sqlite3_column_int64(s, 2));
-		}
-		if (rc == 0 && r != SQLITE_DONE)
-			rc = wn_store_error(idx->st, r, "finding quotes");
-		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, cand[i]);
+		bool found = false;
+		rc = step_row(idx->st, s, &found, "quote");
+		if (rc < 0 || !found || sqlite3_column_int64(s, 0) >= own_seq)
+			continue; /* expired, or not earlier */
+		const unsigned char *blob = sqlite3_column_blob(s, 2);
+		size_t n = (size_t)sqlite3_column_bytes(s, 2) / 8;
+		if (!shares_gram(w->grams, w->ngrams, blob, n))
+			continue; /* a tag collision */
+		rc = push_i64(&seqs, &nseqs, &scap, sqlite3_column_int64(s, 0));
+		if (rc == 0)
+			rc = push_i64(&w->clusters, &w->nclusters, &ccl, sqlite3_column_int64(s, 1));
+	}
+	free(cand);
+	if (rc == 0) {
+		nseqs = unique_i64(seqs, nseqs);
+		w->nclusters = unique_i64(w->clusters, w->nclusters);
 	}
 	if (rc == 0 && nseqs) {
-		qsort(seqs, nseqs, sizeof *seqs, cmp_i64);
 		q->repeated_in = calloc(nseqs, sizeof *q->repeated_in);
 		rc = q->repeated_in ? 0 : -ENOMEM;
 		for (size_t i = 0; i < nseqs && rc == 0; i++) {
@@ -458,49 +1247,6 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 		}
 	}
 	free(seqs);
-	return rc;
-}
-
-static int record_quote(wn_index *idx, int64_t seq, const wn_quote *q, quote_work *w)
-{
-	if (w->ngrams == 0) /* too short to ever match: not stored */
-		return 0;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_ADD);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_text(s, 2, q->text, -1, SQLITE_STATIC);
-	int rc = step_done(idx->st, s, "adding a quote");
-	if (rc < 0)
-		return rc;
-	int64_t qid = sqlite3_last_insert_rowid(idx->st->db);
-	/* Its cluster is the oldest of those it joins; the others merge in. */
-	int64_t cluster = qid;
-	for (size_t i = 0; i < w->nclusters; i++)
-		if (w->clusters[i] < cluster)
-			cluster = w->clusters[i];
-	s = stmt(idx, WN_SQL_QUOTE_CLUSTER);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, qid);
-	sqlite3_bind_int64(s, 2, cluster);
-	rc = step_done(idx->st, s, "clustering a quote");
-	for (size_t i = 0; i < w->nclusters && rc == 0; i++) {
-		if (w->clusters[i] == cluster)
-			continue;
-		if (!(s = stmt(idx, WN_SQL_QUOTE_MERGE)))
-			return -EIO;
-		sqlite3_bind_int64(s, 1, cluster);
-		sqlite3_bind_int64(s, 2, w->clusters[i]);
-		rc = step_done(idx->st, s, "merging quote clusters");
-	}
-	for (size_t i = 0; i < w->ngrams && rc == 0; i++) {
-		if (!(s = stmt(idx, WN_SQL_GRAM_ADD)))
-			return -EIO;
-		sqlite3_bind_int64(s, 1, (int64_t)w->grams[i]);
-		sqlite3_bind_int64(s, 2, qid);
-		rc = step_done(idx->st, s, "adding quote fingerprints");
-	}
 	return rc;
 }
 
@@ -541,14 +1287,35 @@ static void free_work(quote_work *w, size_t n)
 	free(w);
 }
 
-/* ---- duplicates ---- */
-
-static void minhash_to_blob(const wn_body_sig *sig, unsigned char blob[WN_MINHASH * 4])
+/* The article's quotes that can match (7 words or more), with their ids
+ * and clusters: the oldest of those they join, or their own. */
+static int stage_quotes(wn_index *idx, wn_index_article *a, const wn_doc *doc, quote_work *w)
 {
-	for (int i = 0; i < WN_MINHASH; i++)
-		for (int b = 0; b < 4; b++)
-			blob[i * 4 + b] = (unsigned char)(sig->minhash[i] >> (8 * b));
+	a->quotes = calloc(doc->nquotes ? doc->nquotes : 1, sizeof *a->quotes);
+	if (!a->quotes)
+		return -ENOMEM;
+	int64_t qid = idx->next_qid;
+	for (size_t i = 0; i < doc->nquotes; i++) {
+		if (w[i].ngrams == 0) /* too short to ever match: not stored */
+			continue;
+		if (qid >= UINT32_MAX)
+			return -EOVERFLOW;
+		quote_row *q = &a->quotes[a->nquotes++];
+		q->qid = qid++;
+		q->cluster = q->qid;
+		for (size_t k = 0; k < w[i].nclusters; k++)
+			if (w[i].clusters[k] < q->cluster)
+				q->cluster = w[i].clusters[k];
+		q->q = &doc->quotes[i];
+		q->grams = w[i].grams;
+		q->ngrams = w[i].ngrams;
+		q->merge = w[i].clusters;
+		q->nmerge = w[i].nclusters;
+	}
+	return 0;
 }
+
+/* ---- duplicates ---- */
 
 /* Signature and canonical seq (duplicate_of, or the seq itself) of an
  * earlier article; *found false when it has expired. */
@@ -570,46 +1337,64 @@ static int load_sig(wn_index *idx, int64_t seq, wn_body_sig *sig, int64_t *canon
 			for (int b = 0; b < 4; b++)
 				sig->minhash[i] |= (uint32_t)blob[i * 4 + b] << (8 * b);
 	}
+	if (sqlite3_column_bytes(s, 5) == 16)
+		memcpy(sig->exact, sqlite3_column_blob(s, 5), 16);
 	*canonical = sqlite3_column_type(s, 4) == SQLITE_NULL ? seq : sqlite3_column_int64(s, 4);
 	return 0;
 }
 
-/* The canonical article this body duplicates (0: none). */
+/* The canonical article this body duplicates (0: none). Candidates are the
+ * earlier articles sharing a band (from memory, in band order, oldest
+ * first within a band, at most MAX_CANDIDATES); each is verified with its
+ * signature from the store. An exact duplicate (the same normalised words)
+ * shares all bands: the oldest of those that share all is it. */
 static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq, int64_t *canon)
 {
 	*canon = 0;
 	if (!sig->comparable)
 		return 0;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_EXACT);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, sig->exact, 16, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, own_seq);
-	bool found = false;
-	int rc = step_row(idx->st, s, &found, "exact duplicate");
-	if (rc < 0)
-		return rc;
-	wn_body_sig other;
-	if (found) {
-		int64_t seq = sqlite3_column_int64(s, 0);
-		return load_sig(idx, seq, &other, canon, &found);
-	}
 	uint64_t bands[WN_BANDS];
 	wn_fp_bands(sig, bands);
-	int64_t *cand = NULL;
-	size_t ncand = 0;
-	for (int b = 0; b < WN_BANDS && rc == 0 && ncand < MAX_CANDIDATES; b++) {
-		if (!(s = stmt(idx, WN_SQL_BAND_FIND))) {
-			rc = -EIO;
-			break;
+	int64_t *hits = NULL, *cand = NULL;
+	size_t nhits = 0, hcap = 0, ncand = 0, ccap = 0;
+	int rc = 0;
+	for (int b = 0; b < WN_BANDS && rc == 0; b++) {
+		size_t from = nhits;
+		wn_tagtab_iter it;
+		uint32_t seq;
+		for (wn_tagtab_find(idx->bands, bands[b], &it); rc == 0 && wn_tagtab_next(&it, &seq);)
+			if (seq < own_seq)
+				rc = push_i64(&hits, &nhits, &hcap, seq);
+		/* this band's seqs, oldest first, distinct */
+		if (nhits > from)
+			nhits = from + unique_i64(hits + from, nhits - from);
+		for (size_t i = from; i < nhits && rc == 0 && ncand < MAX_CANDIDATES; i++) {
+			bool dup = false;
+			for (size_t k = 0; k < ncand && !dup; k++)
+				dup = cand[k] == hits[i];
+			if (!dup)
+				rc = push_i64(&cand, &ncand, &ccap, hits[i]);
 		}
-		sqlite3_bind_int64(s, 1, (int64_t)bands[b]);
-		sqlite3_bind_int64(s, 2, own_seq);
-		int r;
-		while (rc == 0 && ncand < MAX_CANDIDATES && (r = sqlite3_step(s)) == SQLITE_ROW)
-			rc = push_i64(&cand, &ncand, sqlite3_column_int64(s, 0));
-		sqlite3_reset(s);
 	}
+	wn_body_sig other;
+	bool found = false;
+	if (rc == 0 && nhits >= WN_BANDS) {
+		qsort(hits, nhits, sizeof *hits, cmp_i64);
+		for (size_t i = 0; i + WN_BANDS <= nhits && rc == 0; i++) {
+			if (hits[i] != hits[i + WN_BANDS - 1])
+				continue;
+			int64_t c;
+			rc = load_sig(idx, hits[i], &other, &c, &found);
+			if (rc == 0 && found && other.comparable && !memcmp(other.exact, sig->exact, 16)) {
+				*canon = c;
+				free(hits);
+				free(cand);
+				return 0;
+			}
+			i += WN_BANDS - 1;
+		}
+	}
+	free(hits);
 	if (ncand)
 		qsort(cand, ncand, sizeof *cand, cmp_i64);
 	for (size_t i = 0; i < ncand && rc == 0; i++) {
@@ -622,52 +1407,17 @@ static int find_duplicate(wn_index *idx, const wn_body_sig *sig, int64_t own_seq
 	return rc;
 }
 
-static int record_article(wn_index *idx, const wn_doc *doc, int64_t outlet,
-			  const wn_body_sig *sig, int64_t canon, int64_t *seq)
+int wn_index_article_finish(wn_index_article *a, wn_doc *doc)
 {
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_ADD);
-	if (!s)
-		return -EIO;
-	unsigned char blob[WN_MINHASH * 4];
-	sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, outlet);
-	sqlite3_bind_int64(s, 3, now_s());
-	sqlite3_bind_int64(s, 5, sig->shingles);
-	if (sig->comparable) { /* a body too short to compare has no fingerprints */
-		minhash_to_blob(sig, blob);
-		sqlite3_bind_blob(s, 4, sig->exact, 16, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 6, blob, sizeof blob, SQLITE_STATIC);
-	}
-	if (canon)
-		sqlite3_bind_int64(s, 7, canon);
-	int rc = step_done(idx->st, s, "recording an article");
-	if (rc < 0)
-		return rc;
-	*seq = sqlite3_last_insert_rowid(idx->st->db);
-	if (!sig->comparable)
-		return 0;
-	uint64_t bands[WN_BANDS];
-	wn_fp_bands(sig, bands);
-	for (int b = 0; b < WN_BANDS && rc == 0; b++) {
-		if (!(s = stmt(idx, WN_SQL_BAND_ADD)))
-			return -EIO;
-		sqlite3_bind_int64(s, 1, (int64_t)bands[b]);
-		sqlite3_bind_int64(s, 2, *seq);
-		rc = step_done(idx->st, s, "recording article bands");
-	}
-	return rc;
-}
-
-static int dedup(wn_index *idx, wn_index_article *a, wn_doc *doc)
-{
+	wn_index *idx = a->idx;
 	size_t blen;
 	char *body = wn_doc_body(doc, &blen);
-	if (!body)
-		return -ENOMEM;
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_GET);
+	int rc = body ? 0 : -ENOMEM;
+	sqlite3_stmt *s = rc == 0 ? stmt(idx, WN_SQL_ART_GET) : NULL;
 	bool recorded = false;
-	int rc = s ? 0 : -EIO;
 	int64_t seq = INT64_MAX;
+	if (rc == 0 && !s)
+		rc = -EIO;
 	if (rc == 0) {
 		sqlite3_bind_text(s, 1, doc->id, -1, SQLITE_STATIC);
 		rc = step_row(idx->st, s, &recorded, "article");
@@ -676,46 +1426,32 @@ static int dedup(wn_index *idx, wn_index_article *a, wn_doc *doc)
 	}
 	quote_work *work = NULL;
 	if (rc == 0)
-		rc = find_quotes(idx, doc, body, blen, seq, a->outlet_id, &work);
-
+		rc = find_quotes(idx, doc, body, blen, seq, a->outlet->id, &work);
 	wn_words words = {0};
-	wn_body_sig sig = {0};
-	int64_t canon = 0;
 	if (rc == 0)
 		rc = wn_norm_words(body, blen, &words);
 	if (rc == 0)
-		rc = wn_fp_body(&words, &sig);
+		rc = wn_fp_body(&words, &a->sig);
 	if (rc == 0)
-		rc = find_duplicate(idx, &sig, seq, &canon);
-	if (rc == 0 && canon) {
+		rc = find_duplicate(idx, &a->sig, seq, &a->canon);
+	if (rc == 0 && a->canon) {
 		wn_quote_ref ref = {0};
 		bool found = false;
-		rc = article_ref(idx, canon, a->outlet_id, &ref, &found);
+		rc = article_ref(idx, a->canon, a->outlet->id, &ref, &found);
 		if (rc == 0 && found && !(doc->duplicate_of = strdup(ref.id)))
 			rc = -ENOMEM;
 		free(ref.outlet);
 	}
-	if (rc == 0 && !recorded) {
-		rc = record_article(idx, doc, a->outlet_id, &sig, canon, &seq);
-		for (size_t i = 0; i < doc->nquotes && rc == 0; i++)
-			rc = record_quote(idx, seq, &doc->quotes[i], &work[i]);
-	}
+	a->record = !recorded;
+	a->seq = idx->next_seq;
+	if (rc == 0 && a->record)
+		rc = stage_quotes(idx, a, doc, work);
+	if (rc == 0)
+		rc = article_write(a, doc);
 	free_work(work, doc->nquotes);
 	wn_words_free(&words);
 	free(body);
-	return rc;
-}
-
-int wn_index_article_finish(wn_index_article *a, wn_doc *doc)
-{
-	wn_index *idx = a->idx;
-	int rc = dedup(idx, a, doc);
-	if (rc < 0) {
-		wn_index_article_abort(a);
-		return rc;
-	}
-	rc = release(idx);
-	free(a->chrome);
+	article_drop(a);
 	free(a);
 	return rc;
 }
@@ -840,11 +1576,13 @@ int wn_index_quotes(wn_index *idx, unsigned min_outlets, json_t **out)
 	return 0;
 }
 
-int wn_index_chrome_lines(wn_index *idx, const char *outlet, json_t **out)
+int wn_index_chrome_lines(wn_index *idx, const char *name, json_t **out)
 {
 	*out = NULL;
-	int64_t oid;
-	int rc = outlet_id(idx, outlet, false, &oid);
+	outlet *o = NULL;
+	int rc = outlet_get(idx, name, false, &o);
+	if (rc == 0 && idx->writable)
+		rc = flush_lines(idx); /* docs counted in this batch */
 	json_t *arr = json_array();
 	if (!arr)
 		return -ENOMEM;
@@ -860,7 +1598,7 @@ int wn_index_chrome_lines(wn_index *idx, const char *outlet, json_t **out)
 					  -1, &s, NULL) != SQLITE_OK)
 		rc = wn_store_error(idx->st, sqlite3_errcode(idx->st->db), "chrome lines");
 	if (rc == 0) {
-		sqlite3_bind_int64(s, 1, oid);
+		sqlite3_bind_int64(s, 1, o->id);
 		int r;
 		while ((r = sqlite3_step(s)) == SQLITE_ROW)
 			json_array_append_new(arr, json_pack("{s:s, s:I, s:I}", "text",

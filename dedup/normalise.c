@@ -9,36 +9,15 @@
 #define XXH_INLINE_ALL /* short keys: a call per hash costs more than the hash */
 #include <xxhash.h>
 
-typedef struct {
-	char *s;
-	size_t len, cap;
-} sbuf;
+/* Where the normalised words go: a string (wn_norm_text) or hashes
+ * (wn_norm_words), one call per word, so matching never builds the text. */
+typedef struct sink {
+	int (*word)(struct sink *k, const char *w, size_t n);
+} sink;
 
-static int sb_put(sbuf *b, const char *s, size_t n)
+static int put_word(sink *k, const char *w, size_t n)
 {
-	if (b->len + n + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (b->len + n + 2 > cap)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			return -ENOMEM;
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-static int sb_word(sbuf *b, const char *w, size_t n)
-{
-	if (n == 0)
-		return 0;
-	if (b->len > 0 && sb_put(b, " ", 1) < 0)
-		return -ENOMEM;
-	return sb_put(b, w, n);
+	return n ? k->word(k, w, n) : 0;
 }
 
 static inline bool is_wordchar(int32_t cp)
@@ -83,72 +62,54 @@ static bool s_means_is(const char *w, size_t n)
 	return false;
 }
 
-/* Emit one raw word (apostrophes written as '), expanding contractions. */
-static int emit_word(sbuf *b, const char *w, size_t n)
+/* Emit one raw word (apostrophes written as '; apos: it may hold one),
+ * expanding contractions. The word may be rewritten in place. */
+static int emit_word(sink *k, char *w, size_t n, bool apos)
 {
 	/* every contraction holds an apostrophe, and "cannot" is 6 letters */
-	if (n && !memchr(w, '\'', n) && !(n == 6 && !memcmp(w, "cannot", 6)))
-		return sb_word(b, w, n);
+	if (n && !(apos && memchr(w, '\'', n)) && !(n == 6 && !memcmp(w, "cannot", 6)))
+		return put_word(k, w, n);
 	static const struct {
 		const char *suffix, *expansion;
 	} tails[] = {{"'re", "are"}, {"'ve", "have"}, {"'ll", "will"}, {"'m", "am"}, {"'d", "would"}};
 	if (ends_with(w, n, "n't") && n > 3) {
-		size_t k = n - 3;
-		const char *base = w;
-		if (word_is(w, k, "ca"))
-			base = "can", k = 3;
-		else if (word_is(w, k, "wo"))
-			base = "will", k = 4;
-		else if (word_is(w, k, "sha"))
-			base = "shall", k = 5;
-		else if (word_is(w, k, "ai"))
-			base = "is", k = 2;
-		if (emit_word(b, base, k) < 0)
-			return -ENOMEM;
-		return sb_word(b, "not", 3);
+		size_t b = n - 3;
+		const char *base = NULL;
+		if (word_is(w, b, "ca"))
+			base = "can";
+		else if (word_is(w, b, "wo"))
+			base = "will";
+		else if (word_is(w, b, "sha"))
+			base = "shall";
+		else if (word_is(w, b, "ai"))
+			base = "is";
+		int rc = base ? put_word(k, base, strlen(base)) : emit_word(k, w, b, true);
+		return rc < 0 ? rc : put_word(k, "not", 3);
 	}
 	for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++)
 		if (ends_with(w, n, tails[i].suffix) && n > strlen(tails[i].suffix)) {
-			if (emit_word(b, w, n - strlen(tails[i].suffix)) < 0)
-				return -ENOMEM;
-			return sb_word(b, tails[i].expansion, strlen(tails[i].expansion));
+			int rc = emit_word(k, w, n - strlen(tails[i].suffix), true);
+			return rc < 0 ? rc : put_word(k, tails[i].expansion, strlen(tails[i].expansion));
 		}
 	if (ends_with(w, n, "'s") && n > 2) {
-		size_t k = n - 2;
-		if (emit_word(b, w, k) < 0)
-			return -ENOMEM;
-		if (word_is(w, k, "let"))
-			return sb_word(b, "us", 2);
-		return s_means_is(w, k) ? sb_word(b, "is", 2) : 0;
+		size_t b = n - 2;
+		int rc = emit_word(k, w, b, true);
+		if (rc < 0)
+			return rc;
+		if (word_is(w, b, "let"))
+			return put_word(k, "us", 2);
+		return s_means_is(w, b) ? put_word(k, "is", 2) : 0;
 	}
-	if (word_is(w, n, "cannot"))
-		return sb_word(b, "can not", 7);
+	if (word_is(w, n, "cannot")) {
+		int rc = put_word(k, "can", 3);
+		return rc < 0 ? rc : put_word(k, "not", 3);
+	}
 	/* Any other apostrophe is part of the spelling: Shi'ite = Shiite. */
-	if (n == 0)
-		return 0;
-	if (b->len > 0 && sb_put(b, " ", 1) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < n;) {
-		const char *q = memchr(w + i, '\'', n - i);
-		size_t k = q ? (size_t)(q - (w + i)) : n - i;
-		if (sb_put(b, w + i, k) < 0)
-			return -ENOMEM;
-		i += k + 1;
-	}
-	return 0;
-}
-
-/* Length in code points of the editorial bracket starting at c[0] == '[',
- * or 0 when it does not close soon (then '[' is plain punctuation). */
-static size_t bracket_len(const int32_t *c, size_t n)
-{
-	for (size_t i = 1; i < n && i < 200; i++) {
-		if (c[i] == ']')
-			return i + 1;
-		if (c[i] == '[' || c[i] == '\n')
-			return 0;
-	}
-	return 0;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (w[i] != '\'')
+			w[m++] = w[i];
+	return put_word(k, w, m);
 }
 
 /* Append code point cp, folded for matching, to the stream: ASCII directly,
@@ -182,83 +143,228 @@ static size_t fold_cp(int32_t cp, int32_t *dst)
 	return (size_t)n;
 }
 
-char *wn_norm_text(const char *s, size_t len)
+/* The folded code points of the input, one at a time: what matching reads
+ * instead of the text. */
+typedef struct {
+	const unsigned char *u;
+	size_t len, pos; /* the next input byte */
+	int32_t buf[8];  /* folded code points of one input code point ... */
+	unsigned at, n;  /* ... of which buf[at, n) are still to come */
+} cursor;
+
+static bool next_cp(cursor *c, int32_t *cp)
 {
-	/* Pass 1: the folded code points (at most 8 per input code point, and
-	 * never more than one per input byte for ASCII). */
-	size_t cap = len + 8, n = 0;
-	int32_t *c = malloc(cap * sizeof *c);
-	if (!c)
-		return NULL;
-	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
-	for (size_t i = 0; i < len;) {
-		if (n + 8 > cap) {
-			cap *= 2;
-			int32_t *p = realloc(c, cap * sizeof *p);
-			if (!p) {
-				free(c);
-				return NULL;
-			}
-			c = p;
+	for (;;) {
+		if (c->at < c->n) {
+			*cp = c->buf[c->at++];
+			return true;
 		}
-		if (u[i] < 0x80) {
-			n += fold_cp(u[i++], c + n);
-			continue;
+		if (c->pos >= c->len)
+			return false;
+		unsigned char b = c->u[c->pos];
+		if (b < 0x80) {
+			c->pos++;
+			*cp = (b >= 'A' && b <= 'Z') ? b + 32 : b;
+			return true;
+		}
+		int32_t in;
+		utf8proc_ssize_t got =
+			utf8proc_iterate(c->u + c->pos, (utf8proc_ssize_t)(c->len - c->pos), &in);
+		if (got <= 0) { /* invalid byte: a separator */
+			c->pos++;
+			*cp = ' ';
+			return true;
+		}
+		c->pos += (size_t)got;
+		c->n = (unsigned)fold_cp(in, c->buf); /* may be none: a stripped mark */
+		c->at = 0;
+	}
+}
+
+/* The code point after the current one, 0 at the end. */
+static int32_t peek_cp(const cursor *c)
+{
+	cursor k = *c;
+	int32_t cp;
+	return next_cp(&k, &cp) ? cp : 0;
+}
+
+/* Length in code points of the editorial bracket whose '[' was just read,
+ * or 0 when it does not close soon (then '[' is plain punctuation). */
+static size_t bracket_len(const cursor *c)
+{
+	cursor k = *c;
+	int32_t cp;
+	for (size_t i = 1; i < 200 && next_cp(&k, &cp); i++) {
+		if (cp == ']')
+			return i + 1;
+		if (cp == '[' || cp == '\n')
+			return 0;
+	}
+	return 0;
+}
+
+/* ASCII bytes for the fast path: the folded word character, SEP for a
+ * plain separator, or SLOW for what needs a look around ('[', apostrophes,
+ * ',' and '.' between digits) and for the first byte of any other. */
+enum { SEP = 0, SLOW = 1 };
+static unsigned char ascii_class[256];
+static pthread_once_t class_once = PTHREAD_ONCE_INIT;
+
+static void class_build(void)
+{
+	for (int b = 0; b < 256; b++) {
+		if (b >= 0x80 || b == '[' || b == '\'' || b == '`' || b == ',' || b == '.')
+			ascii_class[b] = SLOW;
+		else if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9'))
+			ascii_class[b] = (unsigned char)b;
+		else if (b >= 'A' && b <= 'Z')
+			ascii_class[b] = (unsigned char)(b + 32);
+		else
+			ascii_class[b] = SEP;
+	}
+}
+
+typedef struct {
+	char *s;
+	size_t len, cap;
+} word_buf;
+
+static bool word_room(word_buf *w, size_t more)
+{
+	if (w->len + more <= w->cap)
+		return true;
+	size_t cap = w->cap * 2;
+	while (cap < w->len + more)
+		cap *= 2;
+	char *p = realloc(w->s, cap);
+	if (!p)
+		return false;
+	w->s = p;
+	w->cap = cap;
+	return true;
+}
+
+/* The words of s, normalised, to the sink. Returns 0 or -ENOMEM. */
+static int scan_words(const char *s, size_t len, sink *k)
+{
+	pthread_once(&class_once, class_build);
+	cursor c = {.u = (const unsigned char *)s, .len = len};
+	/* room for the fast path's one byte an input byte; the slow path asks */
+	word_buf w = {.s = malloc(len + 64), .cap = len + 64};
+	if (!w.s)
+		return -ENOMEM;
+	int rc = 0;
+	int32_t prev = 0; /* previous code point that went into the word, 0 if none */
+	bool apos = false; /* the word holds an apostrophe */
+	while (rc == 0) {
+		/* fast path: plain ASCII between whole input code points */
+		if (c.at >= c.n && c.pos < len && word_room(&w, len - c.pos)) {
+			const unsigned char *u = c.u;
+			size_t pos = c.pos, wl = w.len;
+			char *ws = w.s;
+			while (pos < len) {
+				unsigned char t = ascii_class[u[pos]];
+				if (t == SLOW)
+					break;
+				pos++;
+				if (t != SEP) {
+					ws[wl++] = (char)t;
+					prev = t;
+				} else if (wl) {
+					if ((rc = emit_word(k, ws, wl, apos)) < 0)
+						break;
+					wl = 0;
+					prev = 0;
+					apos = false;
+				}
+			}
+			c.pos = pos;
+			w.len = wl;
 		}
 		int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (k <= 0) { /* invalid byte: a separator */
-			c[n++] = ' ';
-			i++;
-			continue;
+		if (rc < 0 || !next_cp(&c, &cp))
+			break;
+		if (!word_room(&w, 4)) {
+			rc = -ENOMEM;
+			break;
 		}
-		i += (size_t)k;
-		n += fold_cp(cp, c + n);
-	}
-	/* Pass 2: words. The word buffer holds any word (4 bytes a code point). */
-	sbuf out = {0};
-	sbuf word = {.s = malloc(4 * n + 8), .cap = 4 * n + 8};
-	int rc = word.s ? sb_put(&out, "", 0) : -ENOMEM;
-	int32_t prev = 0; /* previous code point that went into the word, 0 if none */
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		int32_t cp = c[i], next = i + 1 < n ? c[i + 1] : 0;
 		if (cp == '[') {
-			size_t k = bracket_len(c + i, n - i);
-			if (k) {
-				i += k - 1;
-				rc = emit_word(&out, word.s, word.len);
-				word.len = 0;
+			size_t b = bracket_len(&c);
+			if (b) {
+				for (size_t i = 1; i < b; i++)
+					next_cp(&c, &cp);
+				rc = emit_word(k, w.s, w.len, apos);
+				w.len = 0;
 				prev = 0;
+				apos = false;
 				continue;
 			}
 		}
 		if (is_wordchar(cp)) {
 			if (cp < 0x80)
-				word.s[word.len++] = (char)cp;
+				w.s[w.len++] = (char)cp;
 			else
-				word.len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)word.s + word.len);
+				w.len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)w.s + w.len);
 			prev = cp;
-		} else if (prev && is_apostrophe(cp) && is_wordchar(next)) {
-			word.s[word.len++] = '\'';
+		} else if (prev && is_apostrophe(cp) && is_wordchar(peek_cp(&c))) {
+			w.s[w.len++] = '\'';
 			prev = '\'';
-		} else if (is_digit(prev) && (cp == ',' || cp == '.') && is_digit(next)) {
+			apos = true;
+		} else if (is_digit(prev) && (cp == ',' || cp == '.') && is_digit(peek_cp(&c))) {
 			if (cp == '.')
-				word.s[word.len++] = '.';
-		} else if (word.len) {
-			rc = emit_word(&out, word.s, word.len);
-			word.len = 0;
+				w.s[w.len++] = '.';
+		} else if (w.len) {
+			rc = emit_word(k, w.s, w.len, apos);
+			w.len = 0;
 			prev = 0;
+			apos = false;
 		}
 	}
-	if (rc == 0 && word.len)
-		rc = emit_word(&out, word.s, word.len);
-	free(word.s);
-	free(c);
-	if (rc < 0) {
-		free(out.s);
+	if (rc == 0 && w.len)
+		rc = emit_word(k, w.s, w.len, apos);
+	free(w.s);
+	return rc;
+}
+
+typedef struct {
+	sink k;
+	char *s;
+	size_t len, cap;
+} text_sink;
+
+static int text_word(sink *k, const char *w, size_t n)
+{
+	text_sink *t = (text_sink *)k;
+	if (t->len + n + 2 > t->cap) {
+		size_t cap = t->cap ? t->cap : 64;
+		while (t->len + n + 2 > cap)
+			cap *= 2;
+		char *p = realloc(t->s, cap);
+		if (!p)
+			return -ENOMEM;
+		t->s = p;
+		t->cap = cap;
+	}
+	if (t->len)
+		t->s[t->len++] = ' ';
+	memcpy(t->s + t->len, w, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+	return 0;
+}
+
+char *wn_norm_text(const char *s, size_t len)
+{
+	text_sink t = {.k.word = text_word, .s = malloc(64), .cap = 64};
+	if (!t.s)
+		return NULL;
+	t.s[0] = '\0';
+	if (scan_words(s, len, &t.k) < 0) {
+		free(t.s);
 		return NULL;
 	}
-	return out.s;
+	return t.s;
 }
 
 /* English function words: alone they say nothing about which quote it is. */
@@ -280,25 +386,29 @@ static const char *stopwords[] = {
 #define STOP_LONGEST 7 /* "against", "between": longer words are never function words */
 #define STOP_SLOTS 512
 
-static uint16_t stop_table[STOP_SLOTS]; /* index + 1 into stopwords; 0: empty */
+/* The stopwords' XXH3 hashes (what wn_norm_words computes anyway), open
+ * addressing; 0: empty. Words are told apart by these 64-bit hashes
+ * everywhere in matching, so this decides as comparing the strings would. */
+static uint64_t stop_table[STOP_SLOTS];
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
-
-static uint32_t stop_hash(const char *w, size_t n)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)w[i]) * 16777619u;
-	return h;
-}
 
 static void stop_build(void)
 {
 	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
-		uint32_t p = stop_hash(stopwords[i], strlen(stopwords[i])) % STOP_SLOTS;
+		uint64_t h = XXH3_64bits(stopwords[i], strlen(stopwords[i]));
+		size_t p = h % STOP_SLOTS;
 		while (stop_table[p])
 			p = (p + 1) % STOP_SLOTS;
-		stop_table[p] = (uint16_t)(i + 1);
+		stop_table[p] = h;
 	}
+}
+
+static bool stop_hash(uint64_t h)
+{
+	for (size_t p = h % STOP_SLOTS; stop_table[p]; p = (p + 1) % STOP_SLOTS)
+		if (stop_table[p] == h)
+			return true;
+	return false;
 }
 
 bool wn_norm_stopword(const char *word, size_t len)
@@ -306,41 +416,51 @@ bool wn_norm_stopword(const char *word, size_t len)
 	if (len == 0 || len > STOP_LONGEST)
 		return false;
 	pthread_once(&stop_once, stop_build);
-	for (uint32_t p = stop_hash(word, len) % STOP_SLOTS; stop_table[p]; p = (p + 1) % STOP_SLOTS) {
-		const char *s = stopwords[stop_table[p] - 1];
-		if (!strncmp(s, word, len) && s[len] == '\0')
-			return true;
+	return stop_hash(XXH3_64bits(word, len));
+}
+
+typedef struct {
+	sink k;
+	wn_words *w;
+	size_t cap;
+} words_sink;
+
+static int words_word(sink *k, const char *s, size_t n)
+{
+	words_sink *t = (words_sink *)k;
+	wn_words *w = t->w;
+	if (w->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		uint64_t *h = realloc(w->hash, cap * sizeof *h);
+		if (!h)
+			return -ENOMEM;
+		w->hash = h;
+		bool *c = realloc(w->content, cap * sizeof *c);
+		if (!c)
+			return -ENOMEM;
+		w->content = c;
+		t->cap = cap;
 	}
-	return false;
+	uint64_t h = XXH3_64bits(s, n);
+	w->hash[w->n] = h;
+	w->content[w->n] = n > STOP_LONGEST || !stop_hash(h);
+	w->n++;
+	return 0;
 }
 
 int wn_norm_words(const char *s, size_t len, wn_words *out)
 {
 	memset(out, 0, sizeof *out);
-	char *t = wn_norm_text(s, len);
-	if (!t)
-		return -ENOMEM;
-	size_t n = 0;
-	for (const char *p = t; *p; p++)
-		n += *p == ' ';
-	n += t[0] != '\0';
-	out->hash = malloc((n ? n : 1) * sizeof *out->hash);
-	out->content = malloc((n ? n : 1) * sizeof *out->content);
-	if (!out->hash || !out->content) {
-		free(t);
+	pthread_once(&stop_once, stop_build);
+	/* about one word in six bytes of text: most bodies never regrow */
+	words_sink t = {.k.word = words_word, .w = out, .cap = len / 5 + 8};
+	out->hash = malloc(t.cap * sizeof *out->hash);
+	out->content = malloc(t.cap * sizeof *out->content);
+	int rc = out->hash && out->content ? scan_words(s, len, &t.k) : -ENOMEM;
+	if (rc < 0) {
 		wn_words_free(out);
-		return -ENOMEM;
+		return rc;
 	}
-	for (const char *p = t; *p;) {
-		size_t k = strcspn(p, " ");
-		out->hash[out->n] = XXH3_64bits(p, k);
-		out->content[out->n] = !wn_norm_stopword(p, k);
-		out->n++;
-		p += k;
-		if (*p == ' ')
-			p++;
-	}
-	free(t);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <utf8proc.h>
 
 enum kind { Q_NONE, Q_DOUBLE, Q_LOW, Q_GUIL, Q_SGUIL, Q_STRAIGHT, Q_SINGLE, Q_STRAIGHT_SINGLE };
@@ -218,12 +219,35 @@ static int paragraph_end(scanner *sc, size_t end, size_t next, bool *skip_reopen
 	return 0;
 }
 
+/* The first byte at or after i that may matter: a newline, a straight
+ * mark or the start of a non-ASCII character; 8 bytes at a time. */
+static size_t skip_plain(const char *s, size_t i, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t nl = w ^ (ones * '\n'), dq = w ^ (ones * '"'), sq = w ^ (ones * '\'');
+		uint64_t hit = ((nl - ones) & ~nl) | ((dq - ones) & ~dq) | ((sq - ones) & ~sq) | w;
+		if (hit & high)
+			break;
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 || c == '"' || c == '\'' || c == '\n')
+			break;
+	}
+	return i;
+}
+
 int wn_quotes_find(const char *body, size_t len, wn_quote_span **spans, size_t *n)
 {
 	scanner sc = {.s = body, .len = len};
 	int rc = 0;
 	bool skip_reopen = false;
 	for (size_t i = 0; i < len && rc == 0;) {
+		if (!skip_reopen && (i = skip_plain(body, i, len)) >= len)
+			break;
 		if (body[i] == '\n' && i + 1 < len && body[i + 1] == '\n') {
 			size_t j = i;
 			while (j < len && body[j] == '\n')

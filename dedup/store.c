@@ -9,69 +9,77 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Schema version 1. Documented in README.md, "State store". */
+/* Schema version 2. Documented in README.md, "State store". SQLite is the
+ * truth; the index keeps in memory only what it can rebuild from these rows
+ * (band keys from articles.minhash, k-grams from quotes.grams, chrome
+ * windows from chrome_docs.keys). */
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE outlets(outlet_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	" id TEXT NOT NULL UNIQUE, outlet_id INTEGER NOT NULL, page INTEGER NOT NULL,"
-	" first_seen INTEGER NOT NULL);"
+	"CREATE TABLE chrome_docs(cseq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+	" outlet_id INTEGER NOT NULL, page INTEGER NOT NULL, first_seen INTEGER NOT NULL, keys BLOB);"
 	"CREATE INDEX chrome_docs_page ON chrome_docs(outlet_id, page);"
-	"CREATE INDEX chrome_docs_first_seen ON chrome_docs(first_seen);"
 	"CREATE TABLE chrome_lines(outlet_id INTEGER NOT NULL, line_key INTEGER NOT NULL,"
-	" docs INTEGER NOT NULL, chrome_since INTEGER, last_seen INTEGER NOT NULL, sample TEXT,"
-	" PRIMARY KEY(outlet_id, line_key)) WITHOUT ROWID;"
-	"CREATE TABLE articles(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+	" docs INTEGER NOT NULL, chrome_since INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" sample TEXT NOT NULL, PRIMARY KEY(outlet_id, line_key)) WITHOUT ROWID;"
+	"CREATE TABLE articles(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
 	" outlet_id INTEGER NOT NULL, first_seen INTEGER NOT NULL, exact BLOB,"
 	" shingles INTEGER NOT NULL DEFAULT 0, minhash BLOB, duplicate_of INTEGER);"
-	"CREATE INDEX articles_exact ON articles(exact) WHERE exact IS NOT NULL;"
-	"CREATE INDEX articles_first_seen ON articles(first_seen);"
-	"CREATE TABLE article_bands(band INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	" PRIMARY KEY(band, seq)) WITHOUT ROWID;"
-	"CREATE TABLE quotes(quote_id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL,"
-	" text TEXT NOT NULL, cluster INTEGER NOT NULL);"
-	"CREATE INDEX quotes_seq ON quotes(seq);"
+	"CREATE TABLE quotes(quote_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,"
+	" text TEXT NOT NULL, cluster INTEGER NOT NULL, grams BLOB NOT NULL);"
 	"CREATE INDEX quotes_cluster ON quotes(cluster);"
-	"CREATE TABLE quote_grams(gram INTEGER NOT NULL, quote_id INTEGER NOT NULL,"
-	" PRIMARY KEY(gram, quote_id)) WITHOUT ROWID;"
-	"INSERT INTO meta VALUES('expired_at', '0');";
+	"INSERT INTO meta VALUES('expired_at', '0');"
+	"INSERT INTO meta VALUES('next_ids', '1 1 1');";
 
 static const char *const stmt_sql[WN_SQL_COUNT] = {
+	[WN_SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[WN_SQL_COMMIT] = "COMMIT",
+	[WN_SQL_ROLLBACK] = "ROLLBACK",
+	[WN_SQL_SAVEPOINT] = "SAVEPOINT wn_article",
+	[WN_SQL_RELEASE] = "RELEASE wn_article",
+	[WN_SQL_ROLLBACK_TO] = "ROLLBACK TO wn_article",
 	[WN_SQL_OUTLET_GET] = "SELECT outlet_id FROM outlets WHERE name = ?1",
-	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(name) VALUES(?1)",
+	[WN_SQL_OUTLET_ADD] = "INSERT INTO outlets(outlet_id, name) VALUES(?1, ?2)",
+	[WN_SQL_OUTLET_DEL] = "DELETE FROM outlets WHERE outlet_id = ?1",
 	[WN_SQL_OUTLET_NAME] = "SELECT name FROM outlets WHERE outlet_id = ?1",
 	[WN_SQL_CDOC_GET] = "SELECT cseq FROM chrome_docs WHERE id = ?1",
-	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(id, outlet_id, page, first_seen)"
-			    " VALUES(?1, ?2, ?3, ?4)",
+	/* ?6: the page's sorted distinct line keys when it is counted, else NULL */
+	[WN_SQL_CDOC_ADD] = "INSERT INTO chrome_docs(cseq, id, outlet_id, page, first_seen, keys)"
+			    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[WN_SQL_CDOC_DEL] = "DELETE FROM chrome_docs WHERE cseq = ?1",
 	[WN_SQL_CDOC_PAGE] = "SELECT 1 FROM chrome_docs WHERE outlet_id = ?1 AND page = ?2 LIMIT 1",
-	/* ?1 outlet, ?2 line key, ?3 chrome threshold N, ?4 this doc's cseq,
-	 * ?5 now, ?6 the line's text (kept once it is chrome) */
-	[WN_SQL_CLINE_COUNT] =
-		"INSERT INTO chrome_lines(outlet_id, line_key, docs, chrome_since, last_seen, sample)"
-		" VALUES(?1, ?2, 1, CASE WHEN ?3 <= 1 THEN ?4 END, ?5, CASE WHEN ?3 <= 1 THEN ?6 END)"
-		" ON CONFLICT(outlet_id, line_key) DO UPDATE SET docs = docs + 1,"
-		" last_seen = excluded.last_seen,"
-		" chrome_since = coalesce(chrome_since, CASE WHEN docs + 1 >= ?3 THEN ?4 END),"
-		" sample = coalesce(sample, CASE WHEN docs + 1 >= ?3 THEN ?6 END)"
-		" RETURNING chrome_since",
-	[WN_SQL_CLINE_GET] =
-		"SELECT chrome_since FROM chrome_lines WHERE outlet_id = ?1 AND line_key = ?2",
+	[WN_SQL_CDOC_OUTLET] = "SELECT cseq FROM chrome_docs INDEXED BY chrome_docs_page"
+			       " WHERE outlet_id = ?1",
+	[WN_SQL_CDOC_KEYS] = "SELECT keys FROM chrome_docs WHERE cseq = ?1",
+	[WN_SQL_CLINE_ADD] = "INSERT OR IGNORE INTO chrome_lines(outlet_id, line_key, docs,"
+			     " chrome_since, last_seen, sample) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[WN_SQL_CLINE_DEL] = "DELETE FROM chrome_lines WHERE outlet_id = ?1 AND line_key = ?2",
+	[WN_SQL_CLINE_TOUCH] = "UPDATE chrome_lines SET docs = ?3, last_seen = ?4"
+			       " WHERE outlet_id = ?1 AND line_key = ?2",
+	[WN_SQL_CLINE_OUTLET] = "SELECT line_key, chrome_since, docs FROM chrome_lines"
+				" WHERE outlet_id = ?1 ORDER BY chrome_since, line_key",
 	[WN_SQL_ART_GET] = "SELECT seq FROM articles WHERE id = ?1",
-	[WN_SQL_ART_ADD] = "INSERT INTO articles(id, outlet_id, first_seen, exact, shingles, minhash,"
-			   " duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[WN_SQL_ART_BY_SEQ] = "SELECT id, outlet_id, shingles, minhash, duplicate_of FROM articles"
-			      " WHERE seq = ?1",
-	[WN_SQL_ART_EXACT] = "SELECT seq FROM articles WHERE exact = ?1 AND seq < ?2"
-			     " ORDER BY seq LIMIT 1",
-	[WN_SQL_BAND_ADD] = "INSERT OR IGNORE INTO article_bands(band, seq) VALUES(?1, ?2)",
-	[WN_SQL_BAND_FIND] = "SELECT seq FROM article_bands WHERE band = ?1 AND seq < ?2",
-	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(seq, text, cluster) VALUES(?1, ?2, -1)",
-	[WN_SQL_QUOTE_CLUSTER] = "UPDATE quotes SET cluster = ?2 WHERE quote_id = ?1",
+	[WN_SQL_ART_ADD] = "INSERT INTO articles(seq, id, outlet_id, first_seen, exact, shingles,"
+			   " minhash, duplicate_of) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[WN_SQL_ART_DEL] = "DELETE FROM articles WHERE seq = ?1",
+	[WN_SQL_ART_BY_SEQ] = "SELECT id, outlet_id, shingles, minhash, duplicate_of, exact"
+			      " FROM articles WHERE seq = ?1",
+	[WN_SQL_ART_SIGS] = "SELECT seq, minhash FROM articles WHERE minhash IS NOT NULL",
+	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(quote_id, seq, text, cluster, grams)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[WN_SQL_QUOTE_DEL] = "DELETE FROM quotes WHERE quote_id >= ?1",
+	[WN_SQL_QUOTE_GET] = "SELECT seq, cluster, grams FROM quotes WHERE quote_id = ?1",
 	[WN_SQL_QUOTE_MERGE] = "UPDATE quotes SET cluster = ?1 WHERE cluster = ?2",
-	[WN_SQL_GRAM_ADD] = "INSERT OR IGNORE INTO quote_grams(gram, quote_id) VALUES(?1, ?2)",
-	[WN_SQL_GRAM_FIND] = "SELECT q.quote_id, q.seq, q.cluster FROM quote_grams g"
-			     " JOIN quotes q ON q.quote_id = g.quote_id"
-			     " WHERE g.gram = ?1 AND q.seq < ?2",
+	[WN_SQL_QUOTE_GRAMS] = "SELECT quote_id, grams FROM quotes",
+	/* what is in the store: ranges of the ids, rows to expect, and the next
+	 * ids (never reused: kept in meta across expiry) */
+	[WN_SQL_RANGES] = "SELECT (SELECT min(seq) FROM articles), (SELECT max(seq) FROM articles),"
+			  " (SELECT min(quote_id) FROM quotes), (SELECT max(quote_id) FROM quotes),"
+			  " (SELECT max(cseq) FROM chrome_docs), (SELECT max(outlet_id) FROM outlets),"
+			  " (SELECT value FROM meta WHERE key = 'next_ids'),"
+			  " (SELECT first_seen FROM articles ORDER BY seq DESC LIMIT 1),"
+			  " (SELECT first_seen FROM chrome_docs ORDER BY cseq DESC LIMIT 1)",
+	[WN_SQL_NEXT_IDS] = "UPDATE meta SET value = ?1 WHERE key = 'next_ids'",
 };
 
 int wn_store_error(wn_store *st, int rc, const char *what)
@@ -94,17 +102,33 @@ int wn_store_error(wn_store *st, int rc, const char *what)
 	}
 }
 
+static void reset_all(wn_store *st)
+{
+	for (size_t i = 0; i < WN_SQL_COUNT; i++)
+		if (st->stmt[i])
+			sqlite3_reset(st->stmt[i]);
+}
+
 int wn_store_exec(wn_store *st, const char *sql)
 {
 	/* A cached statement that stepped to a row keeps its read transaction
 	 * open until reset; left so across a COMMIT it pins the write-ahead log,
 	 * which then can never be checkpointed and grows without bound. No
 	 * caller holds a row across transaction control, so reset them all. */
-	for (size_t i = 0; i < WN_SQL_COUNT; i++)
-		if (st->stmt[i])
-			sqlite3_reset(st->stmt[i]);
+	reset_all(st);
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : wn_store_error(st, rc, sql);
+}
+
+int wn_store_txn(wn_store *st, enum wn_stmt which)
+{
+	reset_all(st); /* see wn_store_exec */
+	sqlite3_stmt *s = wn_store_stmt(st, which);
+	if (!s)
+		return -EIO;
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : wn_store_error(st, rc, stmt_sql[which]);
 }
 
 sqlite3_stmt *wn_store_stmt(wn_store *st, enum wn_stmt which)
@@ -187,13 +211,20 @@ static int check_schema(wn_store *st, char *err, size_t errlen)
 			 st->path, app);
 		return -EILSEQ;
 	}
+	if (version < WN_STORE_SCHEMA) {
+		snprintf(err, errlen,
+			 "%s: state store has schema version %d (written by an older winnow); this"
+			 " winnow uses version %d and does not convert it. It was left untouched:"
+			 " move it away or delete it to start a new store (learned chrome, quotes"
+			 " and duplicates are then learned anew), or keep using the older winnow",
+			 st->path, version, WN_STORE_SCHEMA);
+		return -EPROTO;
+	}
 	if (version != WN_STORE_SCHEMA) {
 		snprintf(err, errlen,
-			 "%s: state store has schema version %d, this winnow uses version %d (%s);"
-			 " it was left untouched",
-			 st->path, version, WN_STORE_SCHEMA,
-			 version < WN_STORE_SCHEMA ? "written by an older winnow"
-						   : "written by a newer winnow");
+			 "%s: state store has schema version %d, this winnow uses version %d (written"
+			 " by a newer winnow); it was left untouched",
+			 st->path, version, WN_STORE_SCHEMA);
 		return -EPROTO;
 	}
 	return 0;
@@ -257,32 +288,88 @@ void wn_store_close(wn_store *st)
 	free(st);
 }
 
+/* The last id of `table` whose time column is < cutoff (0: none), by
+ * binary search over the ids: they are given in time order (the index
+ * keeps times from going back), so old rows come first. */
+static int last_before(wn_store *st, const char *table, const char *id, const char *time_col,
+		       int64_t cutoff, int64_t *last)
+{
+	char sql[200];
+	*last = 0;
+	snprintf(sql, sizeof sql, "SELECT min(%s), max(%s) FROM %s", id, id, table);
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return wn_store_error(st, rc, "expiry");
+	rc = sqlite3_step(s);
+	int64_t a = sqlite3_column_int64(s, 0), b = sqlite3_column_int64(s, 1);
+	bool empty = rc != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wn_store_error(st, rc, "expiry");
+	if (empty)
+		return 0;
+	snprintf(sql, sizeof sql, "SELECT %s, %s FROM %s WHERE %s >= ?1 ORDER BY %s LIMIT 1", id,
+		 time_col, table, id, id);
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return wn_store_error(st, rc, "expiry");
+	while (a <= b) { /* the boundary lies in [a, b] */
+		int64_t mid = a + (b - a) / 2;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, mid);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			sqlite3_finalize(s);
+			return rc == SQLITE_DONE ? 0 : wn_store_error(st, rc, "expiry");
+		}
+		int64_t at = sqlite3_column_int64(s, 0);
+		if (at > b) /* no row in [mid, b] */
+			b = mid - 1;
+		else if (sqlite3_column_int64(s, 1) < cutoff)
+			*last = at, a = at + 1;
+		else /* new from `at` on, and nothing in [mid, at) */
+			b = mid - 1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int exec_bound(wn_store *st, const char *sql, int64_t v)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, v);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return 0;
+	}
+	return wn_store_error(st, rc, "expiring old entries");
+}
+
 int wn_store_expire(wn_store *st, int64_t cutoff)
 {
-	static const char *const steps[] = {
-		"DELETE FROM quote_grams WHERE quote_id IN (SELECT quote_id FROM quotes WHERE seq IN"
-		" (SELECT seq FROM articles WHERE first_seen < ?1))",
-		"DELETE FROM article_bands WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
-		"DELETE FROM quotes WHERE seq IN (SELECT seq FROM articles WHERE first_seen < ?1)",
-		"DELETE FROM articles WHERE first_seen < ?1",
-		"DELETE FROM chrome_docs WHERE first_seen < ?1",
-		"DELETE FROM chrome_lines WHERE last_seen < ?1",
-		"UPDATE meta SET value = strftime('%s', 'now') WHERE key = 'expired_at'",
-	};
-	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		sqlite3_stmt *s;
-		int rc = sqlite3_prepare_v2(st->db, steps[i], -1, &s, NULL);
-		if (rc == SQLITE_OK) {
-			if (sqlite3_bind_parameter_count(s) > 0)
-				sqlite3_bind_int64(s, 1, cutoff);
-			rc = sqlite3_step(s);
-			sqlite3_finalize(s);
-			if (rc == SQLITE_DONE)
-				continue;
-		}
-		return wn_store_error(st, rc, "expiring old entries");
-	}
-	return 0;
+	int64_t seq, cseq;
+	int rc = last_before(st, "articles", "seq", "first_seen", cutoff, &seq);
+	if (rc == 0)
+		rc = last_before(st, "chrome_docs", "cseq", "first_seen", cutoff, &cseq);
+	/* quotes are in the order of their articles: the last one of an old article */
+	int64_t qid = 0;
+	if (rc == 0 && seq > 0)
+		rc = last_before(st, "quotes", "quote_id", "seq", seq + 1, &qid);
+	if (rc == 0 && qid > 0)
+		rc = exec_bound(st, "DELETE FROM quotes WHERE quote_id <= ?1", qid);
+	if (rc == 0 && seq > 0)
+		rc = exec_bound(st, "DELETE FROM articles WHERE seq <= ?1", seq);
+	if (rc == 0 && cseq > 0)
+		rc = exec_bound(st, "DELETE FROM chrome_docs WHERE cseq <= ?1", cseq);
+	if (rc == 0)
+		rc = exec_bound(st, "DELETE FROM chrome_lines WHERE last_seen < ?1", cutoff);
+	if (rc == 0)
+		rc = wn_store_exec(st, "UPDATE meta SET value = strftime('%s', 'now')"
+				       " WHERE key = 'expired_at'");
+	return rc;
 }
 
 int64_t wn_store_size(const wn_store *st)

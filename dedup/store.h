@@ -15,29 +15,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WN_STORE_SCHEMA 1
+#define WN_STORE_SCHEMA 2
 #define WN_STORE_APP_ID 0x574E4E57 /* "WNNW" */
 
 enum wn_stmt {
+	WN_SQL_BEGIN, /* transaction control: run with wn_store_txn */
+	WN_SQL_COMMIT,
+	WN_SQL_ROLLBACK,
+	WN_SQL_SAVEPOINT,
+	WN_SQL_RELEASE,
+	WN_SQL_ROLLBACK_TO,
 	WN_SQL_OUTLET_GET,
 	WN_SQL_OUTLET_ADD,
+	WN_SQL_OUTLET_DEL,
 	WN_SQL_OUTLET_NAME,
 	WN_SQL_CDOC_GET,
 	WN_SQL_CDOC_ADD,
+	WN_SQL_CDOC_DEL,
 	WN_SQL_CDOC_PAGE,
-	WN_SQL_CLINE_COUNT,
-	WN_SQL_CLINE_GET,
+	WN_SQL_CDOC_OUTLET,
+	WN_SQL_CDOC_KEYS,
+	WN_SQL_CLINE_ADD,
+	WN_SQL_CLINE_DEL,
+	WN_SQL_CLINE_TOUCH,
+	WN_SQL_CLINE_OUTLET,
 	WN_SQL_ART_GET,
 	WN_SQL_ART_ADD,
+	WN_SQL_ART_DEL,
 	WN_SQL_ART_BY_SEQ,
-	WN_SQL_ART_EXACT,
-	WN_SQL_BAND_ADD,
-	WN_SQL_BAND_FIND,
+	WN_SQL_ART_SIGS,
 	WN_SQL_QUOTE_ADD,
-	WN_SQL_QUOTE_CLUSTER,
+	WN_SQL_QUOTE_DEL,
+	WN_SQL_QUOTE_GET,
 	WN_SQL_QUOTE_MERGE,
-	WN_SQL_GRAM_ADD,
-	WN_SQL_GRAM_FIND,
+	WN_SQL_QUOTE_GRAMS,
+	WN_SQL_RANGES,
+	WN_SQL_NEXT_IDS,
 	WN_SQL_COUNT
 };
 
@@ -59,14 +72,21 @@ void wn_store_close(wn_store *st);
 /* The prepared statement, reset and with its bindings cleared. */
 sqlite3_stmt *wn_store_stmt(wn_store *st, enum wn_stmt which);
 
+/* Run one of the transaction-control statements (BEGIN IMMEDIATE, COMMIT,
+ * ROLLBACK, or SAVEPOINT/RELEASE/ROLLBACK TO wn_article), prepared once. Resets every cached
+ * statement first, as wn_store_exec does. Returns 0 or a negative errno. */
+int wn_store_txn(wn_store *st, enum wn_stmt which);
+
 /* Run SQL with no result rows. Returns 0 or a negative errno. */
 int wn_store_exec(wn_store *st, const char *sql);
 
 /* A SQLite result code as a negative errno, logging the error. */
 int wn_store_error(wn_store *st, int sqlite_rc, const char *what);
 
-/* Delete articles, quotes, fingerprints and chrome counts last seen
- * before `cutoff` (Unix seconds). Returns 0 or a negative errno. */
+/* Delete articles and their quotes first seen, pages counted for chrome
+ * first seen, and chrome lines last seen before `cutoff` (Unix seconds).
+ * Articles, quotes and pages are found by their ids, which the index hands
+ * out in time order. Returns 0 or a negative errno. */
 int wn_store_expire(wn_store *st, int64_t cutoff);
 
 /* Bytes on disk: the database file and its write-ahead log. */

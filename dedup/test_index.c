@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "dedup/fingerprint.h"
 #include "dedup/index.h"
+#include "dedup/normalise.h"
 #include "dedup/test_fixtures.h"
 #include "lib/output.h"
 #include "lib/pipeline.h"
@@ -64,6 +69,15 @@ static wn_index *open_index(const char *path, unsigned min_docs)
 	char err[256];
 	int rc = wn_index_open(&cfg, &idx, err, sizeof err);
 	if (rc < 0)
+		fail_msg("open: %s", err);
+	return idx;
+}
+
+static wn_index *open_with(const wn_index_config *cfg)
+{
+	wn_index *idx;
+	char err[256];
+	if (wn_index_open(cfg, &idx, err, sizeof err) < 0)
 		fail_msg("open: %s", err);
 	return idx;
 }
@@ -227,7 +241,7 @@ static int64_t sum_docs(const char *path)
 	assert_int_equal(sqlite3_prepare_v2(db,
 					    "SELECT (SELECT sum(docs) FROM chrome_lines) * 1000000 +"
 					    " (SELECT count(*) FROM quotes) * 1000 +"
-					    " (SELECT count(*) FROM quote_grams)",
+					    " (SELECT sum(length(grams)) / 8 FROM quotes)",
 					    -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -305,16 +319,23 @@ static void schema_version_checked(void **state)
 
 	wn_index_config cfg = {.path = f->path};
 	char err[256];
-	set_user_version(f->path, 2);
+	set_user_version(f->path, 3);
 	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
 	assert_null(idx);
 	assert_non_null(strstr(err, "newer"));
-	assert_int_equal(get_user_version(f->path), 2); /* untouched */
+	assert_int_equal(get_user_version(f->path), 3); /* untouched */
+	/* a version 1 store (before chrome windows) is refused with what to do */
+	set_user_version(f->path, 1);
+	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
+	assert_non_null(strstr(err, "schema version 1"));
+	assert_non_null(strstr(err, "older"));
+	assert_non_null(strstr(err, "start a new store"));
+	assert_int_equal(get_user_version(f->path), 1);
 	set_user_version(f->path, 0);
 	assert_true(wn_index_open(&cfg, &idx, err, sizeof err) < 0);
 	assert_non_null(strstr(err, "older"));
 	assert_int_equal(get_user_version(f->path), 0);
-	set_user_version(f->path, 1);
+	set_user_version(f->path, 2);
 	idx = open_index(f->path, 0);
 	wn_index_stats st;
 	assert_int_equal(wn_index_stats_get(idx, &st), 0);
@@ -580,6 +601,238 @@ static void group_commit(void **state)
 	wn_doc_free(c);
 }
 
+
+/* A page with a marker line (or not) between a title and a paragraph of
+ * its own. */
+static char *marker_page(int page, bool marker)
+{
+	static const char *const words[] = {"quay", "ferry", "mill", "orchard", "chapel", "market",
+					    "lighthouse", "causeway", "boatyard", "bandstand",
+					    "harbour", "library", "school"};
+	char *out = malloc(1024);
+	snprintf(out, 1024,
+		 "Notes from the %s, number %d\n\n%s"
+		 "The %s committee met on day %d and agreed to look at the %s again before the %s "
+		 "reopens in the spring.\n",
+		 words[page % 13], page, marker ? "Marker line that this outlet repeats\n\n" : "",
+		 words[(page + 3) % 13], page, words[(page + 5) % 13], words[(page + 7) % 13]);
+	return out;
+}
+
+static bool marker_is_chrome(fixture *f, wn_index *idx, int page, bool marker)
+{
+	char *text = marker_page(page, marker);
+	char stem[16];
+	snprintf(stem, sizeof stem, "p%d", page);
+	wn_doc *d = process(f, idx, "window-post", stem, text);
+	bool chrome = marker ? removed_as(d, "Marker line", "chrome") : count_reason(d, "chrome") > 0;
+	wn_doc_free(d);
+	free(text);
+	return chrome;
+}
+
+/* Learned chrome counts over the outlet's last chrome_window pages; once
+ * chrome, a line stays chrome; the window is rebuilt from the store. */
+static void chrome_window_slides_and_sticks(void **state)
+{
+	fixture *f = *state;
+	wn_index_config cfg = {.path = f->path, .chrome_min_docs = 2, .chrome_window = 3};
+	wn_index *idx = open_with(&cfg);
+	assert_false(marker_is_chrome(f, idx, 0, true)); /* 1 page */
+	for (int p = 1; p <= 3; p++)
+		marker_is_chrome(f, idx, p, false);
+	/* page 0 left the window: 1 of the last 3 pages (counting without a
+	 * window it would be 2, and chrome) */
+	assert_false(marker_is_chrome(f, idx, 4, true));
+	assert_true(marker_is_chrome(f, idx, 5, true)); /* pages 4 and 5 */
+	for (int p = 6; p <= 8; p++)
+		marker_is_chrome(f, idx, p, false);
+	assert_true(marker_is_chrome(f, idx, 9, true)); /* sticky: long out of the window */
+	wn_index_memory m;
+	wn_index_memory_get(idx, &m);
+	assert_int_equal(m.outlets_loaded, 1);
+	assert_true(m.window_bytes > 0);
+	assert_int_equal(wn_index_close(idx), 0);
+
+	/* a new process rebuilds the window from the store and decides the same */
+	idx = open_with(&cfg);
+	assert_false(marker_is_chrome(f, idx, 4, true)); /* a re-run: as the first time */
+	assert_true(marker_is_chrome(f, idx, 5, true));
+	assert_true(marker_is_chrome(f, idx, 10, true));
+	json_t *lines;
+	assert_int_equal(wn_index_chrome_lines(idx, "window-post", &lines), 0);
+	assert_int_equal(json_array_size(lines), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(lines, 0), "docs")), 4);
+	json_decref(lines);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+/* Beyond chrome_memory the least recently used windows are dropped and
+ * loaded again when their outlet comes back: the decisions do not change. */
+static void chrome_memory_cap(void **state)
+{
+	fixture *f = *state;
+	wn_index_config big = {0}, tiny = {.chrome_memory = 1};
+	wn_index *a = open_with(&big), *b = open_with(&tiny);
+	static const char *const outlets[] = {"east-post", "west-post", "north-post"};
+	for (int page = 0; page < 6; page++)
+		for (int o = 0; o < 3; o++) {
+			char *text = gen_page(outlets[o], page);
+			char stem[16];
+			snprintf(stem, sizeof stem, "p%d", page);
+			wn_doc *da = process(f, a, outlets[o], stem, text);
+			wn_doc *db = process(f, b, outlets[o], stem, text);
+			char *ra = record(da), *rb = record(db);
+			assert_string_equal(ra, rb);
+			assert_int_equal(count_reason(db, "chrome"), page >= 2 ? 4 : 0);
+			wn_index_memory m;
+			wn_index_memory_get(b, &m);
+			assert_int_equal(m.outlets_loaded, 1); /* only the last one stays */
+			wn_index_memory_get(a, &m);
+			assert_int_equal(m.outlets_loaded, (size_t)(page ? 3 : o + 1));
+			free(ra);
+			free(rb);
+			wn_doc_free(da);
+			wn_doc_free(db);
+			free(text);
+		}
+	assert_int_equal(wn_index_close(a), 0);
+	assert_int_equal(wn_index_close(b), 0);
+}
+
+/* The cleaned body and quotes of a text, through an index of its own. */
+static wn_doc *alone(fixture *f, const char *outlet, const char *text)
+{
+	wn_index *scratch = open_index(NULL, 0);
+	wn_doc *d = process(f, scratch, outlet, "scratch", text);
+	assert_int_equal(wn_index_close(scratch), 0);
+	return d;
+}
+
+/* Memory keeps 44 bits of each key: a hit is only a candidate. False
+ * candidates (as a collision would give) are verified away against the
+ * store, for quotes and for duplicates (exact and near). */
+static void false_candidates_verified(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0);
+	wn_doc *orig = process(f, idx, "harbour-post", "bridge", story_original); /* seq 1, quotes 1.. */
+	assert_true(orig->nquotes >= 1);
+	wn_doc *u = alone(f, "hill-gazette", story_unrelated);
+	/* every k-gram of its quotes and every band of its body "collide" with
+	 * the original's first quote and with the original */
+	for (size_t i = 0; i < u->nquotes; i++) {
+		wn_words w;
+		uint64_t *grams;
+		size_t n;
+		assert_int_equal(wn_norm_words(u->quotes[i].text, strlen(u->quotes[i].text), &w), 0);
+		assert_int_equal(wn_fp_quote_grams(&w, &grams, &n), 0);
+		for (size_t g = 0; g < n; g++)
+			assert_int_equal(wn_index_test_candidate(idx, false, grams[g], 1), 0);
+		free(grams);
+		wn_words_free(&w);
+	}
+	size_t blen;
+	char *body = wn_doc_body(u, &blen);
+	wn_words w;
+	wn_body_sig sig;
+	uint64_t bands[WN_BANDS];
+	assert_int_equal(wn_norm_words(body, blen, &w), 0);
+	assert_int_equal(wn_fp_body(&w, &sig), 0);
+	assert_true(sig.comparable);
+	wn_fp_bands(&sig, bands);
+	for (int b = 0; b < WN_BANDS; b++) /* all bands: it looks like an exact copy */
+		assert_int_equal(wn_index_test_candidate(idx, true, bands[b], 1), 0);
+	wn_words_free(&w);
+	free(body);
+
+	wn_doc *d = process(f, idx, "hill-gazette", "hay", story_unrelated);
+	assert_true(d->nquotes >= 1);
+	assert_int_equal(repeats(d), 0);
+	assert_null(d->duplicate_of);
+	/* and a real repeat is still found */
+	wn_doc *synd = process(f, idx, "valley-wire", "footbridge", story_syndicated);
+	assert_non_null(synd->duplicate_of);
+	assert_string_equal(synd->duplicate_of, orig->id);
+	wn_doc_free(orig);
+	wn_doc_free(u);
+	wn_doc_free(d);
+	wn_doc_free(synd);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+/* A batch whose commit fails (the file may not grow) is rolled back, and
+ * memory with it: nothing of it is found afterwards. */
+static void failed_commit_rebuilds_memory(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(f->path, 0);
+	wn_doc *d = process(f, idx, "hill-gazette", "hay", story_unrelated);
+	wn_doc_free(d);
+	assert_int_equal(wn_index_begin(idx), 0);
+	wn_doc *orig = process(f, idx, "harbour-post", "bridge", story_original);
+	char *orig_id = strdup(orig->id);
+	wn_doc_free(orig);
+	struct rlimit was, small;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+	small = was;
+	small.rlim_cur = 4096; /* no room for a single page in the log */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int rc = wn_index_commit(idx);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, old);
+	assert_true(rc < 0);
+
+	wn_index_stats st;
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 1);
+	/* its copy finds nothing: the original went with the batch, in memory too */
+	wn_doc *synd = process(f, idx, "valley-wire", "footbridge", story_syndicated);
+	assert_null(synd->duplicate_of);
+	assert_int_equal(repeats(synd), 0);
+	wn_doc_free(synd);
+	/* processed again, the original is recorded and found */
+	orig = process(f, idx, "harbour-post", "bridge", story_original);
+	assert_string_equal(orig->id, orig_id);
+	wn_doc *copy = process(f, idx, "moor-echo", "bridge", story_original);
+	assert_non_null(copy->duplicate_of);
+	assert_int_equal(wn_index_stats_get(idx, &st), 0);
+	assert_int_equal(st.articles, 4);
+	wn_doc_free(orig);
+	wn_doc_free(copy);
+	free(orig_id);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
+/* Expiry drops expired articles and quotes from memory, and the chrome
+ * windows (loaded again from what is left). */
+static void expiry_in_memory(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0);
+	wn_doc *a = process(f, idx, "harbour-post", "bridge", story_original);
+	wn_index_memory m;
+	wn_index_memory_get(idx, &m);
+	assert_int_equal(m.band_entries, WN_BANDS);
+	assert_true(m.gram_entries > 0);
+	assert_int_equal(m.outlets_loaded, 1);
+	assert_int_equal(wn_index_expire(idx, (int64_t)time(NULL) + 10 * 86400), 0);
+	wn_index_memory_get(idx, &m);
+	assert_int_equal(m.band_entries, WN_BANDS); /* within retention */
+	assert_int_equal(wn_index_expire(idx, (int64_t)time(NULL) + 31 * 86400), 0);
+	wn_index_memory_get(idx, &m);
+	assert_int_equal(m.band_entries, 0);
+	assert_int_equal(m.gram_entries, 0);
+	assert_int_equal(m.outlets_loaded, 0);
+	wn_doc *b = process(f, idx, "coast-ledger", "bridge", story_original);
+	assert_null(b->duplicate_of);
+	assert_int_equal(repeats(b), 0);
+	wn_doc_free(a);
+	wn_doc_free(b);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
 static void no_index_just_finishes(void **state)
 {
 	fixture *f = *state;
@@ -601,6 +854,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(chrome_learn_and_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(retention_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(chrome_window_slides_and_sticks, setup, teardown),
+		cmocka_unit_test_setup_teardown(chrome_memory_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(false_candidates_verified, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_commit_rebuilds_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(expiry_in_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_index_just_finishes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,8 @@ static void test_transaction_control_resets_statements(void **state)
 	assert_int_equal(wn_store_open(path, false, false, &st, err, sizeof err), 0);
 
 	sqlite3_stmt *add = wn_store_stmt(st, WN_SQL_OUTLET_ADD);
-	sqlite3_bind_text(add, 1, "harbour", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(add, 1, 1);
+	sqlite3_bind_text(add, 2, "harbour", -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(add), SQLITE_DONE);
 	sqlite3_stmt *get = wn_store_stmt(st, WN_SQL_OUTLET_GET);
 	sqlite3_bind_text(get, 1, "harbour", -1, SQLITE_STATIC);

@@ -171,7 +171,7 @@ class Retention(DaemonTest):
         try:
             q = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
             return {t: q("SELECT count(*) FROM " + t) for t in
-                    ("articles", "article_bands", "quotes", "quote_grams", "chrome_docs", "chrome_lines")}
+                    ("articles", "quotes", "chrome_docs", "chrome_lines")}
         finally:
             db.close()
 
@@ -179,9 +179,7 @@ class Retention(DaemonTest):
         db = self.db()
         try:
             q = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-            return (q("SELECT count(*) FROM article_bands WHERE seq NOT IN (SELECT seq FROM articles)") +
-                    q("SELECT count(*) FROM quotes WHERE seq NOT IN (SELECT seq FROM articles)") +
-                    q("SELECT count(*) FROM quote_grams WHERE quote_id NOT IN (SELECT quote_id FROM quotes)"))
+            return q("SELECT count(*) FROM quotes WHERE seq NOT IN (SELECT seq FROM articles)")
         finally:
             db.close()
 
@@ -221,7 +219,7 @@ class Retention(DaemonTest):
         self.generation(0, per)
         first = self.counts()
         self.assertEqual(first["articles"], per)
-        for t in ("article_bands", "quotes", "quote_grams", "chrome_docs", "chrome_lines"):
+        for t in ("quotes", "chrome_docs", "chrome_lines"):
             self.assertGreater(first[t], 0, t)
         size0 = os.path.getsize(self.path("state", "winnow.db"))
 
@@ -232,7 +230,7 @@ class Retention(DaemonTest):
             c = self.counts()
             self.assertEqual(c["articles"], per, "only the last generation is kept (generation %d)" % g)
             self.assertEqual(c["chrome_docs"], per)
-            for t in ("article_bands", "quotes", "quote_grams", "chrome_lines"):
+            for t in ("quotes", "chrome_lines"):
                 self.assertLessEqual(c[t], first[t] * 1.5, "%s grows past retention" % t)
             self.assertEqual(self.orphans(), 0, "rows left of expired articles")
             sizes.append(os.path.getsize(self.path("state", "winnow.db")))
