@@ -22,7 +22,8 @@ static void clean_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: winnow clean [-o DIR] [--outlet NAME] [--max-bytes N] [--state FILE]\n"
-		"                    [--keep-duplicates] [--chrome-min-docs N] [--retention-days N]\n"
+		"                    [--keep-duplicates] [--chrome-min-docs N] [--chrome-window N]\n"
+		"                    [--retention-days N]\n"
 		"                    [--rules DIR] [--no-default-rules] [--no-heuristics] [FILE...]\n"
 		"\n"
 		"Clean scraped article files. With no FILE, read stdin and write the cleaned\n"
@@ -39,6 +40,7 @@ static void clean_usage(FILE *f)
 		"                     this run only)\n"
 		"      --keep-duplicates  write the .txt of a duplicate article too\n"
 		"      --chrome-min-docs N  a line in N pages of one outlet is chrome (default 3)\n"
+		"      --chrome-window N    ... counted among its last N pages (default 500)\n"
 		"      --retention-days N   forget articles and counts after N days (default 30)\n"
 		"      --rules DIR    add the rule files DIR/*.rules to the built-in rules\n"
 		"      --no-default-rules  leave the built-in rules out (only --rules)\n"
@@ -139,6 +141,7 @@ int wn_cmd_clean(int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{"keep-duplicates", no_argument, NULL, 'k'},
 		{"chrome-min-docs", required_argument, NULL, 'n'},
+		{"chrome-window", required_argument, NULL, 'w'},
 		{"retention-days", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -166,20 +169,24 @@ int wn_cmd_clean(int argc, char **argv)
 		case 's': o.index.path = optarg; break;
 		case 'k': o.keep_duplicates = true; break;
 		case 'n':
+		case 'w':
 		case 'r': {
 			unsigned v = wn_parse_count(optarg);
 			if (!v) {
 				fprintf(stderr, "winnow clean: --%s needs a positive number\n",
-					c == 'n' ? "chrome-min-docs" : "retention-days");
+					c == 'n' ? "chrome-min-docs" : c == 'w' ? "chrome-window" : "retention-days");
 				return 2;
 			}
-			*(c == 'n' ? &o.index.chrome_min_docs : &o.index.retention_days) = v;
+			*(c == 'n' ? &o.index.chrome_min_docs
+			  : c == 'w' ? &o.index.chrome_window : &o.index.retention_days) = v;
 			break;
 		}
 		case 'h': clean_usage(stdout); return 0;
 		default: clean_usage(stderr); return 2;
 		}
 	}
+	if (!wn_cli_chrome_window_ok("clean", &o.index))
+		return 2;
 	if (o.outlet && !wn_outlet_valid(o.outlet)) {
 		fprintf(stderr, "winnow clean: invalid outlet name '%s' (one path component, not starting with '.')\n",
 			o.outlet);

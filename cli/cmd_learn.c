@@ -19,8 +19,8 @@
 static void learn_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: winnow learn [--outlet NAME] [--state FILE] [--chrome-min-docs N] [--json]\n"
-		"                    FILE...\n"
+		"usage: winnow learn [--outlet NAME] [--state FILE] [--chrome-min-docs N]\n"
+		"                    [--chrome-window N] [--json] FILE...\n"
 		"\n"
 		"Count the lines of sample pages of one outlet, as `winnow clean` does for\n"
 		"every article, so that the outlet's chrome (lines seen in N of its pages)\n"
@@ -31,6 +31,7 @@ static void learn_usage(FILE *f)
 		"      --state FILE         the state store to prime (default: in memory, so\n"
 		"                           the run only shows what would be chrome)\n"
 		"      --chrome-min-docs N  a line in N pages is chrome (default 3)\n"
+		"      --chrome-window N    ... among the outlet's last N pages (default 500)\n"
 		"      --json               the chrome lines as a JSON array\n"
 		"  -h, --help               this text\n");
 }
@@ -73,6 +74,7 @@ int wn_cmd_learn(int argc, char **argv)
 		{"outlet", required_argument, NULL, 'O'},
 		{"state", required_argument, NULL, 's'},
 		{"chrome-min-docs", required_argument, NULL, 'n'},
+		{"chrome-window", required_argument, NULL, 'w'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -96,10 +98,21 @@ int wn_cmd_learn(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'w':
+			if (!(cfg.chrome_window = wn_parse_count(optarg))) {
+				fprintf(stderr, "winnow learn: --chrome-window needs a positive number\n");
+				free(outlet);
+				return 2;
+			}
+			break;
 		case 'j': json = true; break;
 		case 'h': learn_usage(stdout); free(outlet); return 0;
 		default: learn_usage(stderr); free(outlet); return 2;
 		}
+	}
+	if (!wn_cli_chrome_window_ok("learn", &cfg)) {
+		free(outlet);
+		return 2;
 	}
 	if (optind == argc) {
 		fprintf(stderr, "winnow learn: no sample pages given\n");

@@ -3,6 +3,7 @@
 #ifndef WN_CLI_STATE_OPT_H
 #define WN_CLI_STATE_OPT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,6 +24,18 @@ static inline unsigned wn_parse_count(const char *s)
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 	return (*s && !*end && v > 0 && v < 1000000000ul) ? (unsigned)v : 0;
+}
+
+/* A chrome window smaller than the pages needed to call a line chrome
+ * would never find chrome: refuse it with one line on stderr. */
+static inline bool wn_cli_chrome_window_ok(const char *cmd, const wn_index_config *cfg)
+{
+	unsigned min_docs = cfg->chrome_min_docs ? cfg->chrome_min_docs : WN_CHROME_MIN_DOCS;
+	if (!cfg->chrome_window || cfg->chrome_window >= min_docs)
+		return true;
+	fprintf(stderr, "winnow %s: --chrome-window %u is smaller than --chrome-min-docs %u\n", cmd,
+		cfg->chrome_window, min_docs);
+	return false;
 }
 
 /* Open the state store for subcommand `cmd`; on failure print one line

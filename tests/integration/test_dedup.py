@@ -184,6 +184,30 @@ class LearnedChrome(TempDirTest):
             self.assertEqual(body.count(" committee "), 3)
             self.assertIn(gen_page("gen-times", i).split("\n\n")[2].strip(), body)
 
+    def test_chrome_window_counts_recent_pages_only(self):
+        offer = "Readers save a third on the winter walking guide"
+        def pages(folder):
+            out = []
+            for i in range(6):  # the offer in pages 0, 1 and 5: three pages, but not three recent ones
+                text = gen_page("gen-times", i)
+                if i in (0, 1, 5):
+                    text = text.replace("\n\nCouncil notes", f"\n\n{offer}\n\nCouncil notes")
+                out.append(self.write(f"{folder}/gen-times/page{i}.txt", text))
+            return out
+        for window, chrome_at_last in (("3", False), ("6", True)):
+            files = pages(f"in-{window}")
+            r = run([WINNOW, "clean", *ISOLATED, "--chrome-window", window, "-o",
+                     self.path(f"out-{window}"), *files])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            rec = load_json(self.path(f"out-{window}", "gen-times", "page5.json"))
+            chrome = [x["text"] for x in rec["removed"] if x["reason"] == "chrome"]
+            self.assertEqual(offer in chrome, chrome_at_last, (window, chrome))
+            # the page chrome seen on every page is chrome in both
+            self.assertIn("Sign up to our newsletter for the morning headlines", chrome)
+        r = run([WINNOW, "clean", "--chrome-window", "2", files[0]])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--chrome-window 2 is smaller than --chrome-min-docs 3", r.stderr.decode())
+
     def test_learn_primes_an_outlet(self):
         samples = self.pages("gen-times", 3)
         state = self.path("state.db")
