@@ -32,48 +32,99 @@ static const char *const stopwords[] = {
 	"won", "would", "wouldn", "yet", "you", "your", "yours", "yourself", "yourselves",
 };
 
-/* Open-addressing table over the list, built once: the lookup is on every word. */
-#define STOP_SLOTS 1024
-static const char *stop_table[STOP_SLOTS];
+/* The list as a hash table built once, probed once per word without a
+ * branch: a word is its lower-case bytes packed into two 64-bit keys
+ * (zero-padded); the table has STOP_BUCKETS buckets of two slots, and the
+ * build picks a hash multiplier under which no bucket gets three words. */
+#define STOP_BUCKETS 512
+#define STOP_LONGEST 15 /* no longer word is ever looked up (the list's longest is shorter) */
+typedef struct {
+	uint64_t key[2][2];
+} stop_bucket;
+static stop_bucket stop_table[STOP_BUCKETS];
+static uint64_t stop_mul;
+static bool stop_built; /* read with acquire: the table is ready */
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 
-static uint32_t word_hash(const char *w, size_t n)
+static inline uint32_t stop_hash(uint64_t lo, uint64_t hi, uint64_t mul)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)w[i]) * 16777619u;
-	return h;
+	return (uint32_t)(((lo ^ (hi * 0xC2B2AE3D27D4EB4Full)) * mul) >> 55) & (STOP_BUCKETS - 1);
+}
+
+/* Pack n <= 16 bytes, ASCII letters folded to lower case; false when a
+ * byte is not ASCII. (c | 0x20 is a lower-case letter only when c is that
+ * letter in either case, so folding every byte is safe.) */
+static inline bool stop_pack(const char *w, size_t n, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = 0, b = 0;
+	unsigned char any = 0;
+	size_t i = 0;
+	for (; i < n && i < 8; i++) {
+		unsigned char c = (unsigned char)w[i];
+		any |= c;
+		a |= (uint64_t)(c | 0x20) << (8 * i);
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+		any |= c;
+		b |= (uint64_t)(c | 0x20) << (8 * (i - 8));
+	}
+	*lo = a;
+	*hi = b;
+	return any < 0x80;
+}
+
+static bool stop_fill(uint64_t mul)
+{
+	memset(stop_table, 0, sizeof stop_table);
+	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+		uint64_t lo, hi;
+		stop_pack(stopwords[i], strlen(stopwords[i]), &lo, &hi);
+		stop_bucket *b = &stop_table[stop_hash(lo, hi, mul)];
+		int slot = b->key[0][0] == 0 ? 0 : b->key[1][0] == 0 ? 1 : -1;
+		if (slot < 0)
+			return false;
+		b->key[slot][0] = lo;
+		b->key[slot][1] = hi;
+	}
+	return true;
 }
 
 static void build_stop_table(void)
 {
-	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
-		uint32_t h = word_hash(stopwords[i], strlen(stopwords[i]));
-		while (stop_table[h % STOP_SLOTS])
-			h++;
-		stop_table[h % STOP_SLOTS] = stopwords[i];
-	}
+	/* Odd multipliers from a fixed sequence: the same table every run. */
+	uint64_t mul = 0x9E3779B97F4A7C15ull;
+	while (!stop_fill(mul))
+		mul = (mul * 6364136223846793005ull + 1442695040888963407ull) | 1;
+	stop_mul = mul;
+	__atomic_store_n(&stop_built, true, __ATOMIC_RELEASE);
+}
+
+static inline void stop_ready(void)
+{
+	if (!__atomic_load_n(&stop_built, __ATOMIC_ACQUIRE))
+		pthread_once(&stop_once, build_stop_table);
+}
+
+/* Is the packed word (from stop_pack) in the list? */
+static inline bool stop_lookup(uint64_t lo, uint64_t hi)
+{
+	const stop_bucket *b = &stop_table[stop_hash(lo, hi, stop_mul)];
+	return ((b->key[0][0] == lo) & (b->key[0][1] == hi)) | ((b->key[1][0] == lo) & (b->key[1][1] == hi));
+}
+
+static inline bool is_stopword(const char *word, size_t len)
+{
+	uint64_t lo, hi;
+	if (len == 0 || len > STOP_LONGEST || !stop_pack(word, len, &lo, &hi))
+		return false;
+	stop_ready();
+	return stop_lookup(lo, hi);
 }
 
 bool wn_english_stopword(const char *word, size_t len)
 {
-	char low[16];
-	if (len == 0 || len >= sizeof low)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)word[i];
-		if (c >= 0x80)
-			return false;
-		low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	pthread_once(&stop_once, build_stop_table);
-	for (uint32_t h = word_hash(low, len);; h++) {
-		const char *s = stop_table[h % STOP_SLOTS];
-		if (!s)
-			return false;
-		if (!strncmp(s, low, len) && s[len] == '\0')
-			return true;
-	}
+	return is_stopword(word, len);
 }
 
 static bool is_cjk(int32_t cp)
@@ -164,63 +215,130 @@ static bool list_marker(const char *s, size_t n)
 	return d > 0 && d + 1 < n && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
 }
 
+static inline bool ascii_letter(unsigned char c)
+{
+	return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+/* A word whose first character is `first` ended; `stop`: it is a stopword. */
+static inline void end_word(wn_text_features *f, bool stop, int32_t first)
+{
+	f->words++;
+	f->stopwords += stop;
+	if (!stop && is_letter(first)) {
+		f->content_words++;
+		f->capitalised += is_upper(first);
+	}
+}
+
+/* Four digits that just ended at `end` (exclusive): a year 1900-2099? */
+static inline bool year_before(const char *text, size_t end)
+{
+	const char *y = text + end - 4;
+	return (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
+}
+
+/* One pass; ASCII letters go by whole runs, other characters one by one. */
 void wn_text_features_add(wn_text_features *f, const char *text, size_t len, bool first)
 {
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
-	size_t wstart = 0;
 	bool in_word = false, seen_letter = false;
 	int32_t wfirst = 0, last = 0, last_open = 0;
 	uint32_t digits = 0;
+	bool run_stop = false; /* the current word's first run is a stopword ... */
+	size_t run_end = 0;    /* ... and ends here */
+	stop_ready();
 	if (first) {
 		f->bullet = list_marker(text, len);
 		f->starts_upper = false;
 	}
-	for (size_t i = 0; i <= len;) {
-		int32_t cp = 0;
-		utf8proc_ssize_t k = 1;
-		if (i < len) {
-			size_t u = url_len_at(text, i, len);
-			if (u) { /* a URL is one word, never prose */
-				f->url_chars += (uint32_t)u;
-				f->chars += (uint32_t)u;
-				f->words++;
-				in_word = false;
-				i += u;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			if (c == 'h' || c == 'w') {
+				size_t u = url_len_at(text, i, len);
+				if (u) { /* a URL is one word, never prose (it follows no word) */
+					f->url_chars += (uint32_t)u;
+					f->chars += (uint32_t)u;
+					f->words++;
+					i += u;
+					continue;
+				}
+			}
+			if (ascii_letter(c)) {
+				/* the run, packed as a stopword key on the way */
+				uint64_t lo = (uint64_t)(c | 0x20), hi = 0;
+				size_t j = i + 1;
+				for (; j < len && ascii_letter(s[j]); j++) {
+					size_t at = j - i;
+					if (at < 8)
+						lo |= (uint64_t)(s[j] | 0x20) << (8 * at);
+					else if (at < 16)
+						hi |= (uint64_t)(s[j] | 0x20) << (8 * (at - 8));
+				}
+				f->has_year |= digits == 4 && year_before(text, i);
+				digits = 0;
+				f->chars += (uint32_t)(j - i);
+				if (!in_word) {
+					in_word = true;
+					wfirst = c;
+					/* a word that is this run alone may be a stopword */
+					run_stop = j - i <= STOP_LONGEST && stop_lookup(lo, hi);
+					run_end = j;
+				}
+				if (first && !seen_letter) {
+					seen_letter = true;
+					f->starts_upper = c <= 'Z';
+				}
+				last = last_open = s[j - 1];
+				i = j;
 				continue;
 			}
-			if (s[i] < 0x80)
-				cp = s[i]; /* ASCII: the common case */
-			else
-				k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-			if (k <= 0) {
-				cp = 0xFFFD;
-				k = 1;
+			f->chars++;
+			if (c >= '0' && c <= '9') {
+				digits++;
+				if (!in_word) {
+					in_word = true;
+					wfirst = c;
+					run_stop = false;
+				}
+				last = last_open = c;
+				i++;
+				continue;
 			}
+			/* white space or punctuation: ends a word */
+			if (in_word) {
+				end_word(f, run_stop && run_end == i, wfirst);
+				in_word = false;
+			}
+			f->has_year |= digits == 4 && year_before(text, i);
+			digits = 0;
+			if (c == '|')
+				f->separators++;
+			else if (c == '/' && i > 0 && text[i - 1] == ' ' && i + 1 < len && text[i + 1] == ' ')
+				f->separators++;
+			if (c != ' ') {
+				last = c;
+				if (!is_closing(c))
+					last_open = c;
+			}
+			i++;
+			continue;
 		}
-		bool cjk = i < len && is_cjk(cp);
-		bool w = i < len && !cjk && is_word_cp(cp);
-		if (in_word && !w) { /* a word ended */
-			f->words++;
-			size_t wl = i - wstart;
-			if (wn_english_stopword(text + wstart, wl))
-				f->stopwords++;
-			else if (is_letter(wfirst)) {
-				f->content_words++;
-				f->capitalised += is_upper(wfirst);
-			}
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) {
+			cp = 0xFFFD;
+			k = 1;
+		}
+		bool cjk = is_cjk(cp);
+		bool w = !cjk && is_word_cp(cp);
+		if (in_word && !w) {
+			end_word(f, run_stop && run_end == i, wfirst);
 			in_word = false;
 		}
-		if (i == len)
-			break;
-		if (cp >= '0' && cp <= '9') {
-			digits++;
-		} else {
-			if (digits == 4) {
-				const char *y = text + i - 4;
-				f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
-			}
-			digits = 0;
-		}
+		f->has_year |= digits == 4 && year_before(text, i);
+		digits = 0;
 		if (cjk) {
 			f->words++;
 			f->chars += 3;
@@ -229,8 +347,8 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			f->chars++;
 			if (w && !in_word) {
 				in_word = true;
-				wstart = i;
 				wfirst = cp;
+				run_stop = false;
 			}
 		}
 		if (first && !seen_letter && (cjk || is_letter(cp))) {
@@ -239,19 +357,15 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 		}
 		if (is_separator(cp))
 			f->separators++;
-		else if (cp == '/' && i > 0 && text[i - 1] == ' ' && i + 1 < len && text[i + 1] == ' ')
-			f->separators++;
-		if (cp != ' ') {
-			last = cp;
-			if (!is_closing(cp) && !is_trailing_symbol(cp))
-				last_open = cp;
-		}
+		last = cp;
+		if (!is_closing(cp) && !is_trailing_symbol(cp))
+			last_open = cp;
 		i += (size_t)k;
 	}
-	if (digits == 4 && len >= 4) {
-		const char *y = text + len - 4;
-		f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
-	}
+	if (in_word)
+		end_word(f, run_stop && run_end == len, wfirst);
+	if (digits == 4 && len >= 4)
+		f->has_year |= year_before(text, len);
 	if (len) {
 		f->terminal = is_terminal(last_open);
 		f->colon = last == ':';

@@ -426,12 +426,15 @@ struct wn_litset {
 	size_t nlits;
 	unsigned char cls[256]; /* folded byte -> column; 0: byte in no literal */
 	unsigned ncls;
-	int32_t *delta;         /* nodes x ncls transitions (complete DFA) */
-	int32_t *first_out;     /* per node: first own output, -1 */
-	int32_t *dict;          /* per node: nearest suffix node with output, -1 */
-	size_t nnodes;
-	out_entry *outs;
-	size_t nouts;
+	/* The scanning automaton, states renumbered so that those reporting
+	 * literals come last: trans[state + column] is the next state, stored
+	 * premultiplied by ncls (a row offset); a state >= out_from reports the
+	 * tags tags[tag_start[k]] .. tags[tag_start[k + 1] - 1], where k is its
+	 * rank among the reporting states. */
+	uint32_t *trans;
+	uint32_t out_from;
+	uint32_t *tag_start;
+	uint32_t *tags;
 	bool built;
 };
 
@@ -447,10 +450,9 @@ void wn_litset_free(wn_litset *s)
 	for (size_t i = 0; i < s->nlits; i++)
 		free(s->lits[i].lit);
 	free(s->lits);
-	free(s->delta);
-	free(s->first_out);
-	free(s->dict);
-	free(s->outs);
+	free(s->trans);
+	free(s->tag_start);
+	free(s->tags);
 	free(s);
 }
 
@@ -472,6 +474,63 @@ int wn_litset_add(wn_litset *s, const char *lit, uint32_t tag)
 	return 0;
 }
 
+/* The scanning form of the automaton (see struct wn_litset): states that
+ * report a literal (their own or a suffix's) renumbered last, transitions
+ * as row offsets, each reporting state's distinct tags in one list.
+ * `scratch` holds nnodes entries. */
+static int flatten(wn_litset *s, const int32_t *delta, const int32_t *first_out, const int32_t *dict,
+		   const out_entry *outs, size_t nnodes, int32_t *scratch)
+{
+	int32_t *renum = scratch;
+	size_t quiet = 0, loud = 0, ntags = 0;
+	for (size_t u = 0; u < nnodes; u++) {
+		if (first_out[u] < 0 && dict[u] < 0) {
+			quiet++;
+			continue;
+		}
+		loud++;
+		for (int32_t n = first_out[u] >= 0 ? (int32_t)u : dict[u]; n >= 0; n = dict[n])
+			for (int32_t o = first_out[n]; o >= 0; o = outs[o].next)
+				ntags++;
+	}
+	size_t next_quiet = 0, next_loud = quiet;
+	for (size_t u = 0; u < nnodes; u++)
+		renum[u] = (int32_t)(first_out[u] < 0 && dict[u] < 0 ? next_quiet++ : next_loud++);
+	s->trans = malloc(nnodes * s->ncls * sizeof *s->trans);
+	s->tag_start = malloc((loud + 1) * sizeof *s->tag_start);
+	s->tags = malloc((ntags ? ntags : 1) * sizeof *s->tags);
+	if (!s->trans || !s->tag_start || !s->tags)
+		return -ENOMEM;
+	for (size_t u = 0; u < nnodes; u++)
+		for (unsigned c = 0; c < s->ncls; c++)
+			s->trans[(size_t)renum[u] * s->ncls + c] =
+				(uint32_t)renum[delta[u * s->ncls + c]] * s->ncls;
+	s->out_from = (uint32_t)(quiet * s->ncls);
+	/* Tag lists in the new order of the reporting states. */
+	size_t *by_rank = malloc((loud ? loud : 1) * sizeof *by_rank);
+	if (!by_rank)
+		return -ENOMEM;
+	for (size_t u = 0; u < nnodes; u++)
+		if ((size_t)renum[u] >= quiet)
+			by_rank[(size_t)renum[u] - quiet] = u;
+	size_t t = 0;
+	for (size_t k = 0; k < loud; k++) {
+		size_t u = by_rank[k];
+		s->tag_start[k] = (uint32_t)t;
+		for (int32_t n = first_out[u] >= 0 ? (int32_t)u : dict[u]; n >= 0; n = dict[n])
+			for (int32_t o = first_out[n]; o >= 0; o = outs[o].next) {
+				bool dup = false;
+				for (size_t j = s->tag_start[k]; j < t && !dup; j++)
+					dup = s->tags[j] == outs[o].tag;
+				if (!dup)
+					s->tags[t++] = outs[o].tag;
+			}
+	}
+	s->tag_start[loud] = (uint32_t)t;
+	free(by_rank);
+	return 0;
+}
+
 int wn_litset_build(wn_litset *s)
 {
 	/* Columns: one per distinct folded byte used by a literal, plus "other". */
@@ -488,63 +547,70 @@ int wn_litset_build(wn_litset *s)
 	}
 	for (int b = 'A'; b <= 'Z'; b++)
 		s->cls[b] = s->cls[b + 32];
-	s->delta = calloc(maxnodes * s->ncls, sizeof *s->delta);
-	s->first_out = malloc(maxnodes * sizeof *s->first_out);
-	s->dict = malloc(maxnodes * sizeof *s->dict);
-	s->outs = malloc((s->nlits ? s->nlits : 1) * sizeof *s->outs);
+	if ((uint64_t)maxnodes * s->ncls >= UINT32_MAX / 2)
+		return -ENOMEM; /* row offsets must fit 32 bits */
+	int32_t *delta = calloc(maxnodes * s->ncls, sizeof *delta);
+	int32_t *first_out = malloc(maxnodes * sizeof *first_out);
+	int32_t *dict = malloc(maxnodes * sizeof *dict);
+	out_entry *outs = malloc((s->nlits ? s->nlits : 1) * sizeof *outs);
 	int32_t *fail = calloc(maxnodes, sizeof *fail);
 	int32_t *queue = malloc(maxnodes * sizeof *queue);
-	if (!s->delta || !s->first_out || !s->dict || !s->outs || !fail || !queue) {
-		free(fail);
-		free(queue);
-		return -ENOMEM;
-	}
+	size_t nnodes = 1, nouts = 0;
+	int rc = -ENOMEM;
+	if (!delta || !first_out || !dict || !outs || !fail || !queue)
+		goto out;
 	/* Trie; 0 in delta means "no edge yet" (the root is never a target). */
-	s->nnodes = 1;
-	s->first_out[0] = -1;
+	first_out[0] = -1;
 	for (size_t i = 0; i < s->nlits; i++) {
 		int32_t node = 0;
 		for (size_t j = 0; j < s->lits[i].len; j++) {
 			unsigned c = s->cls[(unsigned char)s->lits[i].lit[j]];
-			int32_t *to = &s->delta[(size_t)node * s->ncls + c];
+			int32_t *to = &delta[(size_t)node * s->ncls + c];
 			if (!*to) {
-				*to = (int32_t)s->nnodes;
-				s->first_out[s->nnodes++] = -1;
+				*to = (int32_t)nnodes;
+				first_out[nnodes++] = -1;
 			}
 			node = *to;
 		}
-		s->outs[s->nouts] = (out_entry){s->lits[i].tag, s->first_out[node]};
-		s->first_out[node] = (int32_t)s->nouts++;
+		outs[nouts] = (out_entry){s->lits[i].tag, first_out[node]};
+		first_out[node] = (int32_t)nouts++;
 	}
 	/* Breadth first: failure links, dictionary links, complete transitions. */
 	size_t head = 0, tail = 0;
-	s->dict[0] = -1;
+	dict[0] = -1;
 	for (unsigned c = 0; c < s->ncls; c++) {
-		int32_t to = s->delta[c];
+		int32_t to = delta[c];
 		if (to) {
 			fail[to] = 0;
-			s->dict[to] = -1;
+			dict[to] = -1;
 			queue[tail++] = to;
 		}
 	}
 	while (head < tail) {
 		int32_t u = queue[head++];
 		for (unsigned c = 0; c < s->ncls; c++) {
-			int32_t *to = &s->delta[(size_t)u * s->ncls + c];
-			int32_t via = s->delta[(size_t)fail[u] * s->ncls + c];
+			int32_t *to = &delta[(size_t)u * s->ncls + c];
+			int32_t via = delta[(size_t)fail[u] * s->ncls + c];
 			if (*to) {
 				int32_t v = *to;
 				fail[v] = via;
-				s->dict[v] = s->first_out[via] >= 0 ? via : s->dict[via];
+				dict[v] = first_out[via] >= 0 ? via : dict[via];
 				queue[tail++] = v;
 			} else
 				*to = via;
 		}
 	}
+	rc = flatten(s, delta, first_out, dict, outs, nnodes, fail);
+	if (rc == 0)
+		s->built = true;
+out:
+	free(delta);
+	free(first_out);
+	free(dict);
+	free(outs);
 	free(fail);
 	free(queue);
-	s->built = true;
-	return 0;
+	return rc;
 }
 
 void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
@@ -553,11 +619,15 @@ void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
 	if (!s->built || !s->nlits)
 		return;
 	const unsigned char *t = (const unsigned char *)text;
-	int32_t state = 0;
+	const uint32_t *trans = s->trans;
+	const uint32_t out_from = s->out_from;
+	uint32_t state = 0;
 	for (size_t i = 0; i < len; i++) {
-		state = s->delta[(size_t)state * s->ncls + s->cls[t[i]]];
-		for (int32_t n = s->first_out[state] >= 0 ? state : s->dict[state]; n >= 0; n = s->dict[n])
-			for (int32_t o = s->first_out[n]; o >= 0; o = s->outs[o].next)
-				hit(s->outs[o].tag, ud);
+		state = trans[state + s->cls[t[i]]];
+		if (state >= out_from) {
+			size_t k = (state - out_from) / s->ncls;
+			for (uint32_t j = s->tag_start[k]; j < s->tag_start[k + 1]; j++)
+				hit(s->tags[j], ud);
+		}
 	}
 }
