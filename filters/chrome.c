@@ -7,53 +7,15 @@
 #include <strings.h>
 #include <xxhash.h>
 
-/* The key of an all-ASCII line, without allocating: the common case. */
-static uint64_t ascii_key(const char *text, size_t len)
-{
-	char buf[512];
-	XXH3_state_t st;
-	XXH3_64bits_reset(&st);
-	size_t o = 0;
-	bool space = false, any = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-		if (c == ' ' || c == '\t') {
-			space = any;
-			continue;
-		}
-		any = true;
-		if (o + 2 > sizeof buf) {
-			XXH3_64bits_update(&st, buf, o);
-			o = 0;
-		}
-		if (space) {
-			buf[o++] = ' ';
-			space = false;
-		}
-		buf[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (c >= '0' && c <= '9') ? '0' : c;
-	}
-	XXH3_64bits_update(&st, buf, o);
-	return XXH3_64bits_digest(&st);
-}
-
 int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
 {
-	bool ascii = true;
-	for (size_t i = 0; i < len && ascii; i++)
-		ascii = (unsigned char)text[i] < 0x80;
-	if (ascii) {
-		*key = ascii_key(text, len);
-		return 0;
-	}
-	char *k = wn_fold_key(text, len);
+	char stack[8192];
+	char *k = WN_FOLD_KEY_MAX(len) <= sizeof stack ? stack : malloc(WN_FOLD_KEY_MAX(len));
 	if (!k)
 		return -ENOMEM;
-	size_t n = 0;
-	for (; k[n]; n++)
-		if (k[n] >= '0' && k[n] <= '9')
-			k[n] = '0';
-	*key = XXH3_64bits(k, n); /* same as ascii_key for ASCII text */
-	free(k);
+	*key = XXH3_64bits(k, wn_fold_key_into(text, len, true, k));
+	if (k != stack)
+		free(k);
 	return 0;
 }
 
@@ -120,7 +82,9 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
  * they are left for the metadata filter, which runs next. */
 static bool metadata_like(const char *t, size_t len)
 {
-	if (len > 120 || wn_count_words(t, len) > 12)
+	wn_word_count words;
+	wn_word_count_init(&words, t, len);
+	if (len > 120 || wn_words_exceed(&words, 12))
 		return false;
 	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
 	    t[3] >= 'A' && t[3] <= 'Z')

@@ -401,6 +401,370 @@ int wn_required_literals(const char *pattern, bool extended, char ***out, size_t
 	return 0;
 }
 
+/* ---- first bytes of anchored patterns ------------------------------------ *
+ *
+ * FIRST of a sequence is FIRST of its items up to and including the first
+ * one that cannot match empty; a group's is the union of its branches'.
+ * Zero-width items (assertions, lookarounds, option settings) add nothing
+ * and can be skipped over: they only ever reject a match.
+ */
+
+typedef struct {
+	uint8_t b[32];
+} byteset;
+
+static void bs_add(byteset *s, unsigned c)
+{
+	s->b[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static void bs_range(byteset *s, unsigned lo, unsigned hi)
+{
+	for (unsigned c = lo; c <= hi && c < 256; c++)
+		bs_add(s, c);
+}
+
+static void bs_union(byteset *into, const byteset *add)
+{
+	for (int i = 0; i < 32; i++)
+		into->b[i] |= add->b[i];
+}
+
+/* An ASCII character as a pattern may match it: both cases of a letter, and
+ * then every non-ASCII byte too (caseless K, S match KELVIN SIGN, LONG S). */
+static void bs_char(byteset *s, unsigned char c)
+{
+	if (c >= 0x80) {
+		bs_range(s, 0x80, 0xFF);
+		return;
+	}
+	bs_add(s, c);
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+		bs_add(s, c ^ 0x20);
+		bs_range(s, 0x80, 0xFF);
+	}
+}
+
+/* The bytes a class escape (\d, \w, \s, ...) can start; false: unknown or all. */
+static bool bs_class_escape(byteset *s, char e)
+{
+	switch (e) {
+	case 'd':
+		bs_range(s, '0', '9');
+		break;
+	case 'w':
+		bs_range(s, '0', '9');
+		bs_range(s, 'a', 'z');
+		bs_range(s, 'A', 'Z');
+		bs_add(s, '_');
+		break;
+	case 's':
+		bs_add(s, ' ');
+		bs_range(s, '\t', '\r');
+		break;
+	case 'h':
+		bs_add(s, ' ');
+		bs_add(s, '\t');
+		break;
+	case 'v':
+	case 'R':
+		bs_range(s, '\n', '\r');
+		break;
+	default:
+		return false;
+	}
+	bs_range(s, 0x80, 0xFF); /* Unicode digits, letters, spaces */
+	return true;
+}
+
+/* An escaped single character (\t, \., \\): its byte, or -1. */
+static int escaped_char(char e)
+{
+	switch (e) {
+	case 't': return '\t';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 'f': return '\f';
+	case 'a': return 7;
+	case 'e': return 27;
+	}
+	if ((unsigned char)e < 0x80 && !((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')))
+		return (unsigned char)e;
+	return -1;
+}
+
+/* The class at p[i] ('['): its bytes into *s; returns the index past ']',
+ * 0 to give up. A negated class or one with a POSIX name or a property
+ * may hold anything. */
+static size_t first_of_class(const char *p, size_t i, byteset *s)
+{
+	size_t open = i++;
+	if (p[i] == '^') {
+		bs_range(s, 0, 0xFF);
+		return skip_class(p, open);
+	}
+	bool first = true;
+	int prev = -1; /* the last single character, for a range */
+	while (p[i] && (p[i] != ']' || first)) {
+		first = false;
+		int c;
+		if (p[i] == '[' && p[i + 1] == ':') {
+			bs_range(s, 0, 0xFF);
+			return skip_class(p, open);
+		}
+		if (p[i] == '\\') {
+			char e = p[i + 1];
+			if (!e)
+				return 0;
+			if (strchr("WSDHVNpP", e)) {
+				bs_range(s, 0, 0xFF);
+				return skip_class(p, open);
+			}
+			i += 2;
+			if (bs_class_escape(s, e)) {
+				prev = -1;
+				continue;
+			}
+			if ((c = escaped_char(e)) < 0) {
+				if ((unsigned char)e < 0x80)
+					return 0;
+				c = 0x80; /* a non-ASCII character */
+				while ((p[i] & 0xC0) == 0x80)
+					i++;
+			}
+		} else if (p[i] == '-' && prev >= 0 && p[i + 1] && p[i + 1] != ']') {
+			/* a range prev-hi */
+			i++;
+			int hi;
+			if (p[i] == '\\') {
+				if ((hi = escaped_char(p[i + 1])) < 0)
+					return 0;
+				i += 2;
+			} else {
+				hi = (unsigned char)p[i++];
+				while ((p[i] & 0xC0) == 0x80)
+					i++;
+			}
+			if (hi < prev)
+				return 0;
+			for (int k = prev; k <= hi && k < 0x80; k++)
+				bs_char(s, (unsigned char)k);
+			if (hi >= 0x80)
+				bs_range(s, 0x80, 0xFF);
+			prev = -1;
+			continue;
+		} else {
+			c = (unsigned char)p[i++];
+			if (c >= 0x80)
+				while ((p[i] & 0xC0) == 0x80)
+					i++;
+		}
+		bs_char(s, (unsigned char)c);
+		prev = c < 0x80 ? c : -1;
+	}
+	return p[i] == ']' ? i + 1 : 0;
+}
+
+static bool first_of_alternation(parser *ps, byteset *first, bool *nullable);
+
+/* One item at ps->p[ps->i]: its first bytes and whether it can match empty
+ * (before any quantifier). false: give up. */
+static bool first_of_item(parser *ps, byteset *first, bool *nullable)
+{
+	const char *p = ps->p;
+	char c = p[ps->i];
+	*nullable = false;
+	if (c == '^' || c == '$') {
+		ps->i++;
+		*nullable = true;
+		return true;
+	}
+	if (c == '.') {
+		ps->i++;
+		bs_range(first, 0, 0xFF);
+		return true;
+	}
+	if (c == '*' || c == '+' || c == '?' || c == '{')
+		return false; /* a quantifier with nothing to repeat */
+	if (c == '[') {
+		size_t j = first_of_class(p, ps->i, first);
+		ps->i = j;
+		return j != 0;
+	}
+	if (c == '\\') {
+		char e = p[ps->i + 1];
+		if (!e)
+			return false;
+		ps->i += 2;
+		if (strchr("bBAzZGK", e)) {
+			*nullable = true;
+			return true;
+		}
+		if (bs_class_escape(first, e))
+			return true;
+		if (strchr("WSDHVNX", e)) { /* one character of nearly any kind */
+			bs_range(first, 0, 0xFF);
+			return true;
+		}
+		if (e == 'p' || e == 'P') { /* \pL, \p{Lu}: a character with a property */
+			size_t k = escape_len(p, ps->i - 2);
+			if (!k)
+				return false;
+			ps->i += k - 2;
+			bs_range(first, 0, 0xFF);
+			return true;
+		}
+		int ch = escaped_char(e);
+		if (ch >= 0) {
+			bs_char(first, (unsigned char)ch);
+			return true;
+		}
+		if ((unsigned char)e >= 0x80) {
+			while ((p[ps->i] & 0xC0) == 0x80)
+				ps->i++;
+			bs_range(first, 0x80, 0xFF);
+			return true;
+		}
+		return false; /* \x.., \p{..}, back references, \Q...: not worth it */
+	}
+	if (c == '(') {
+		const char *g = p + ps->i;
+		size_t body;
+		if (g[1] == '*')
+			return false; /* verbs change how alternatives are tried */
+		if (g[1] != '?')
+			body = 1;
+		else if (g[2] == ':' || g[2] == '|' || g[2] == '>')
+			body = 3;
+		else if ((g[2] == '<' && g[3] != '=' && g[3] != '!') || g[2] == '\'' || (g[2] == 'P' && g[3] == '<')) {
+			const char *e = strpbrk(g + 3, ">'");
+			if (!e)
+				return false;
+			body = (size_t)(e - g) + 1;
+		} else if (g[2] == '#') {
+			const char *e = strchr(g, ')');
+			if (!e)
+				return false;
+			ps->i = (size_t)(e - p) + 1;
+			*nullable = true;
+			return true;
+		} else if (g[2] == '=' || g[2] == '!' || g[2] == '<') {
+			size_t j = skip_group(p, ps->i); /* a lookaround: zero-width */
+			if (!j)
+				return false;
+			ps->i = j;
+			*nullable = true;
+			return true;
+		} else {
+			size_t k = 2; /* option letters, then ')' (a setting) or ':' (a group) */
+			while ((g[k] >= 'a' && g[k] <= 'z') || (g[k] >= 'A' && g[k] <= 'Z') || g[k] == '-' || g[k] == '^') {
+				if (g[k] == 'x')
+					return false;
+				k++;
+			}
+			if (k == 2 || (g[k] != ')' && g[k] != ':'))
+				return false; /* conditionals, recursion, callouts */
+			if (g[k] == ')') {
+				ps->i += k + 1;
+				*nullable = true;
+				return true;
+			}
+			body = k + 1;
+		}
+		if (++ps->depth > 50)
+			return false;
+		ps->i += body;
+		bool ok = first_of_alternation(ps, first, nullable);
+		ps->depth--;
+		if (!ok || p[ps->i] != ')')
+			return false;
+		ps->i++;
+		return true;
+	}
+	if (c == '|' || c == ')' || c == '\0')
+		return false;
+	ps->i++;
+	if ((unsigned char)c >= 0x80)
+		while ((p[ps->i] & 0xC0) == 0x80)
+			ps->i++;
+	bs_char(first, (unsigned char)c);
+	return true;
+}
+
+static bool first_of_sequence(parser *ps, byteset *first, bool *nullable)
+{
+	*nullable = true; /* so far everything can match empty */
+	while (ps->p[ps->i] && ps->p[ps->i] != '|' && ps->p[ps->i] != ')') {
+		byteset item = {{0}};
+		bool empty;
+		if (!first_of_item(ps, &item, &empty))
+			return false;
+		unsigned min;
+		size_t q = quantifier(ps->p, ps->i, &min);
+		ps->i += q;
+		if (q && min == 0)
+			empty = true;
+		if (*nullable) {
+			bs_union(first, &item);
+			*nullable = empty;
+		}
+	}
+	return true;
+}
+
+static bool first_of_alternation(parser *ps, byteset *first, bool *nullable)
+{
+	*nullable = false;
+	for (;;) {
+		bool empty;
+		if (!first_of_sequence(ps, first, &empty))
+			return false;
+		*nullable |= empty;
+		if (ps->p[ps->i] != '|')
+			return true;
+		ps->i++;
+	}
+}
+
+/* Does the branch at ps->i start with an anchor (after option settings)? */
+static bool branch_anchored(const parser *ps)
+{
+	const char *p = ps->p + ps->i;
+	while (p[0] == '(' && p[1] == '?') {
+		size_t k = 2;
+		while ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') || p[k] == '-' || p[k] == '^')
+			k++;
+		if (k == 2 || p[k] != ')')
+			return false;
+		p += k + 1;
+	}
+	return p[0] == '^' || (p[0] == '\\' && p[1] == 'A');
+}
+
+bool wn_first_bytes(const char *pattern, bool extended, bool anchored, uint8_t set[32])
+{
+	if (extended)
+		return false;
+	parser ps = {.p = pattern};
+	byteset all = {{0}};
+	bool any_empty = false;
+	for (;;) {
+		if (!anchored && !branch_anchored(&ps))
+			return false;
+		bool empty;
+		if (!first_of_sequence(&ps, &all, &empty))
+			return false;
+		any_empty |= empty;
+		if (pattern[ps.i] != '|')
+			break;
+		ps.i++;
+	}
+	if (pattern[ps.i] != '\0' || any_empty)
+		return false; /* an unmatched ')'; or a match may be empty */
+	memcpy(set, all.b, 32);
+	return true;
+}
+
 void wn_literals_free(char **lits, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

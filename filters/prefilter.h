@@ -30,6 +30,17 @@
 int wn_required_literals(const char *pattern, bool extended, char ***out, size_t *n);
 void wn_literals_free(char **lits, size_t n);
 
+/* First bytes of an anchored pattern: when every match of `pattern`
+ * (PCRE2 syntax, UTF mode) must start at the start of the subject
+ * (each top-level branch begins with ^ or \A, or `anchored` is set: the
+ * PCRE2_ANCHORED option) and consume a first character, set[b / 8] bit b % 8
+ * is set for every byte b a match can start with, and the result is true.
+ * Conservative: letters count in both cases, any letter and anything not
+ * ASCII admits every byte >= 0x80 (caseless matching folds K and S to
+ * non-ASCII letters), and whatever is not understood gives false (no
+ * restriction: the regex must run). */
+bool wn_first_bytes(const char *pattern, bool extended, bool anchored, uint8_t set[32]);
+
 typedef struct wn_litset wn_litset;
 
 /* An empty set; add literals with wn_litset_add, then wn_litset_build. */

@@ -37,6 +37,8 @@ typedef struct wn_rule {
 	uint32_t value_group; /* metadata actions: capture group of the value, 0: line */
 	bool always;        /* no literal: the regex runs on every line */
 	bool jit;
+	bool has_first;     /* anchored: a match starts with a byte of `first` */
+	uint8_t first[32];  /* bit b: a match may start with byte b */
 } wn_rule;
 
 struct wn_ruleset {
@@ -45,6 +47,8 @@ struct wn_ruleset {
 	wn_rules_opts opts;
 	pcre2_match_context *mctx;
 	wn_litset *lits;
+	uint32_t *always;  /* the rules without a literal, in order */
+	size_t nalways;
 	uint32_t max_groups;
 	bool finished;
 	bool jit_refused_logged;
@@ -118,6 +122,7 @@ void wn_ruleset_free(wn_ruleset *rs)
 	free(rs->rules);
 	pcre2_match_context_free(rs->mctx);
 	wn_litset_free(rs->lits);
+	free(rs->always);
 	free(rs);
 }
 
@@ -533,6 +538,8 @@ static int build_rule(parse_ctx *pc, section *sec)
 		rs->max_groups = groups;
 	int named = pcre2_substring_number_from_name(code, (PCRE2_SPTR) "value");
 	r.value_group = named > 0 ? (uint32_t)named : (groups ? 1 : 0);
+	if (!(options & PCRE2_LITERAL))
+		r.has_first = wn_first_bytes(sec->pattern, options & PCRE2_EXTENDED, options & PCRE2_ANCHORED, r.first);
 	char **lits;
 	size_t nlits;
 	int rc = (options & PCRE2_LITERAL) ? literal_of_plain(sec->pattern, &lits, &nlits)
@@ -691,6 +698,11 @@ int wn_ruleset_finish(wn_ruleset *rs)
 		rc = wn_litset_add(rs->lits, "\xC5\xBF", TAG_ALL);
 	if (rc == 0)
 		rc = wn_litset_build(rs->lits);
+	if (rc == 0 && !(rs->always = malloc((rs->n ? rs->n : 1) * sizeof *rs->always)))
+		rc = -ENOMEM;
+	for (size_t r = 0; rc == 0 && r < rs->n; r++)
+		if (rs->rules[r].always)
+			rs->always[rs->nalways++] = (uint32_t)r;
 	if (rc == 0)
 		rs->finished = true;
 	return rc;
@@ -824,11 +836,8 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		rc = -ENOMEM;
 		goto out;
 	}
-	size_t nalways = 0;
-	for (size_t r = 0; r < rs->n; r++) {
+	for (size_t r = 0; r < rs->n; r++)
 		usable[r] = in_scope(&rs->rules[r], doc->outlet);
-		nalways += rs->rules[r].always;
-	}
 	scan_state st = {.stamp = stamp, .cands = cands};
 	bool stop = false;
 	size_t before = 0;
@@ -846,25 +855,25 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 			for (size_t r = 0; r < rs->n; r++)
 				cands[st.ncands++] = (uint32_t)r;
 		} else {
-			if (nalways)
-				for (size_t r = 0; r < rs->n; r++)
-					if (rs->rules[r].always)
-						on_literal((uint32_t)r, &st);
+			for (size_t a = 0; a < rs->nalways; a++)
+				on_literal(rs->always[a], &st);
 			sort_small(cands, st.ncands);
 		}
-		long words = -1;
+		unsigned char b0 = (unsigned char)l->text[0];
+		wn_word_count words;
+		wn_word_count_init(&words, l->text, l->len);
 		for (size_t c = 0; c < st.ncands && rc == 0; c++) {
 			const wn_rule *r = &rs->rules[cands[c]];
 			if (!usable[cands[c]])
 				continue;
-			if (r->max_words) {
-				if (words < 0)
-					words = (long)wn_count_words(l->text, l->len);
-				if ((unsigned long)words > r->max_words)
-					continue;
-			}
+			/* An anchored rule whose first byte cannot start this line. */
+			if (prefilter && r->has_first && !(r->first[b0 >> 3] & (1u << (b0 & 7))))
+				continue;
+			/* The word limit is checked after the regex ran (counting
+			 * the words of a paragraph costs more than a regex that
+			 * fails); as if it had been checked first. */
 			int m = pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0, PCRE2_NO_UTF_CHECK, md, rs->mctx);
-			if (m == PCRE2_ERROR_NOMATCH)
+			if (m == PCRE2_ERROR_NOMATCH || (r->max_words && wn_words_exceed(&words, r->max_words)))
 				continue;
 			if (m < 0) {
 				PCRE2_UCHAR msg[256];

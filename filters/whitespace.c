@@ -1,5 +1,6 @@
 /* whitespace.c — white space and blank-line normalisation (see filter.h). */
 #include "filters/filter.h"
+#include "filters/swar.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -37,34 +38,23 @@ static bool special_at(const unsigned char *s, size_t i, size_t n)
 	return k <= 0 || is_space(cp) || is_invisible(cp);
 }
 
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-/* 0x80 in each byte of x that equals c, 0 elsewhere (exact). */
-static inline uint64_t bytes_equal(uint64_t x, unsigned char c)
-{
-	uint64_t y = x ^ (ONES * c);
-	return ~(((y & ~HIGHS) + ~HIGHS) | y | ~HIGHS);
-}
-
 /* Is the line already normal: no tab, no leading, trailing or doubled
  * space, no other white space or invisible character? Checked eight bytes
  * at a time; *chars receives its width in code points. */
 static bool already_normal(const unsigned char *s, size_t n, size_t *chars)
 {
-	if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+	if (!WN_SWAR_LE || n == 0 || s[0] == ' ' || s[n - 1] == ' ')
 		return false;
 	uint64_t bad = 0, prev_space = 0;
 	size_t cont = 0, i = 0;
 	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-		memcpy(&x, s + i, 8);
-		uint64_t sp = bytes_equal(x, ' ');
-		bad |= bytes_equal(x, '\t') | (sp & ((sp << 8) | prev_space));
+		uint64_t x = wn_swar_load(s + i);
+		uint64_t sp = wn_swar_eq(x, ' ');
+		bad |= wn_swar_eq(x, '\t') | (sp & ((sp << 8) | prev_space));
 		prev_space = sp >> 56;
-		if (x & HIGHS) {
+		if (x & WN_SWAR_HIGHS) {
 			/* continuation bytes (10xxxxxx) do not count as characters */
-			cont += (size_t)__builtin_popcountll(x & ~(x << 1) & HIGHS);
+			cont += (size_t)__builtin_popcountll(x & ~(x << 1) & WN_SWAR_HIGHS);
 			for (size_t j = i; j < i + 8; j++)
 				if (special_at(s, j, n))
 					return false;
