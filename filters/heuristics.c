@@ -1,5 +1,6 @@
 /* heuristics.c — paragraph classes, article segment, context (see heuristics.h). */
 #include "filters/heuristics.h"
+#include "filters/swar.h"
 
 #include <errno.h>
 #include <math.h>
@@ -220,15 +221,16 @@ static inline bool ascii_letter(unsigned char c)
 	return (unsigned char)((c | 0x20) - 'a') < 26;
 }
 
-/* A word whose first character is `first` ended; `stop`: it is a stopword. */
-static inline void end_word(wn_text_features *f, bool stop, int32_t first)
+/* A word ended: `stop` it is a stopword; `letter`, `upper` its first
+ * character is a letter, an upper-case one. No branch: the outcome of the
+ * stopword test is a coin toss to the branch predictor. */
+static inline void end_word(wn_text_features *f, bool stop, bool letter, bool upper)
 {
+	bool content = !stop & letter;
 	f->words++;
 	f->stopwords += stop;
-	if (!stop && is_letter(first)) {
-		f->content_words++;
-		f->capitalised += is_upper(first);
-	}
+	f->content_words += content;
+	f->capitalised += content & upper;
 }
 
 /* Four digits that just ended at `end` (exclusive): a year 1900-2099? */
@@ -243,7 +245,8 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 {
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
 	bool in_word = false, seen_letter = false;
-	int32_t wfirst = 0, last = 0, last_open = 0;
+	bool w_letter = false, w_upper = false; /* the current word's first character */
+	int32_t last = 0, last_open = 0;
 	uint32_t digits = 0;
 	bool run_stop = false; /* the current word's first run is a stopword ... */
 	size_t run_end = 0;    /* ... and ends here */
@@ -267,21 +270,46 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			}
 			if (ascii_letter(c)) {
 				/* the run, packed as a stopword key on the way */
-				uint64_t lo = (uint64_t)(c | 0x20), hi = 0;
-				size_t j = i + 1;
-				for (; j < len && ascii_letter(s[j]); j++) {
-					size_t at = j - i;
-					if (at < 8)
-						lo |= (uint64_t)(s[j] | 0x20) << (8 * at);
-					else if (at < 16)
-						hi |= (uint64_t)(s[j] | 0x20) << (8 * (at - 8));
+				uint64_t lo, hi = 0;
+				size_t j;
+				if (WN_SWAR_LE && i + 16 <= len) {
+					uint64_t x = wn_swar_load(s + i) | (WN_SWAR_ONES * 0x20);
+					uint64_t stop_at = ~wn_swar_range(x, 'a', 'z') & WN_SWAR_HIGHS;
+					if (stop_at) {
+						size_t r = (size_t)__builtin_ctzll(stop_at) >> 3;
+						lo = x & ((1ull << (8 * r)) - 1);
+						j = i + r;
+					} else {
+						uint64_t y = wn_swar_load(s + i + 8) | (WN_SWAR_ONES * 0x20);
+						lo = x;
+						stop_at = ~wn_swar_range(y, 'a', 'z') & WN_SWAR_HIGHS;
+						if (stop_at) {
+							size_t r = (size_t)__builtin_ctzll(stop_at) >> 3;
+							hi = r ? y & ((1ull << (8 * r)) - 1) : 0;
+							j = i + 8 + r;
+						} else { /* 16 letters and more: no stopword */
+							j = i + 16;
+							while (j < len && ascii_letter(s[j]))
+								j++;
+						}
+					}
+				} else {
+					lo = (uint64_t)(c | 0x20);
+					for (j = i + 1; j < len && ascii_letter(s[j]); j++) {
+						size_t at = j - i;
+						if (at < 8)
+							lo |= (uint64_t)(s[j] | 0x20) << (8 * at);
+						else if (at < 16)
+							hi |= (uint64_t)(s[j] | 0x20) << (8 * (at - 8));
+					}
 				}
 				f->has_year |= digits == 4 && year_before(text, i);
 				digits = 0;
 				f->chars += (uint32_t)(j - i);
 				if (!in_word) {
 					in_word = true;
-					wfirst = c;
+					w_letter = true;
+					w_upper = c <= 'Z';
 					/* a word that is this run alone may be a stopword */
 					run_stop = j - i <= STOP_LONGEST && stop_lookup(lo, hi);
 					run_end = j;
@@ -299,7 +327,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 				digits++;
 				if (!in_word) {
 					in_word = true;
-					wfirst = c;
+					w_letter = w_upper = false;
 					run_stop = false;
 				}
 				last = last_open = c;
@@ -308,7 +336,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			}
 			/* white space or punctuation: ends a word */
 			if (in_word) {
-				end_word(f, run_stop && run_end == i, wfirst);
+				end_word(f, run_stop & (run_end == i), w_letter, w_upper);
 				in_word = false;
 			}
 			f->has_year |= digits == 4 && year_before(text, i);
@@ -334,7 +362,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 		bool cjk = is_cjk(cp);
 		bool w = !cjk && is_word_cp(cp);
 		if (in_word && !w) {
-			end_word(f, run_stop && run_end == i, wfirst);
+			end_word(f, run_stop & (run_end == i), w_letter, w_upper);
 			in_word = false;
 		}
 		f->has_year |= digits == 4 && year_before(text, i);
@@ -347,7 +375,8 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			f->chars++;
 			if (w && !in_word) {
 				in_word = true;
-				wfirst = cp;
+				w_letter = is_letter(cp);
+				w_upper = is_upper(cp);
 				run_stop = false;
 			}
 		}
@@ -363,7 +392,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 		i += (size_t)k;
 	}
 	if (in_word)
-		end_word(f, run_stop && run_end == len, wfirst);
+		end_word(f, run_stop & (run_end == len), w_letter, w_upper);
 	if (digits == 4 && len >= 4)
 		f->has_year |= year_before(text, len);
 	if (len) {
