@@ -797,6 +797,7 @@ struct wn_litset {
 	 * rank among the reporting states. */
 	uint32_t *trans;
 	uint32_t out_from;
+	size_t longest; /* bytes of the longest literal */
 	uint32_t *tag_start;
 	uint32_t *tags;
 	bool built;
@@ -903,6 +904,8 @@ int wn_litset_build(wn_litset *s)
 	size_t maxnodes = 1;
 	for (size_t i = 0; i < s->nlits; i++) {
 		maxnodes += s->lits[i].len;
+		if (s->lits[i].len > s->longest)
+			s->longest = s->lits[i].len;
 		for (size_t j = 0; j < s->lits[i].len; j++) {
 			unsigned char b = (unsigned char)s->lits[i].lit[j];
 			if (!s->cls[b])
@@ -977,21 +980,82 @@ out:
 	return rc;
 }
 
-void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
-		    void (*hit)(uint32_t tag, void *ud), void *ud)
+typedef void (*hit_at_fn)(uint32_t tag, size_t end, void *ud);
+
+/* Report the tags of state `st` (one that has some), found ending at `end`. */
+static inline void report(const wn_litset *s, uint32_t st, size_t end, hit_at_fn hit, void *ud)
+{
+	size_t k = (st - s->out_from) / s->ncls;
+	for (uint32_t j = s->tag_start[k]; j < s->tag_start[k + 1]; j++)
+		hit(s->tags[j], end, ud);
+}
+
+#define LANES 4
+
+void wn_litset_scan_at(const wn_litset *s, const char *text, size_t len, hit_at_fn hit, void *ud)
 {
 	if (!s->built || !s->nlits)
 		return;
 	const unsigned char *t = (const unsigned char *)text;
 	const uint32_t *trans = s->trans;
 	const uint32_t out_from = s->out_from;
-	uint32_t state = 0;
-	for (size_t i = 0; i < len; i++) {
-		state = trans[state + s->cls[t[i]]];
-		if (state >= out_from) {
-			size_t k = (state - out_from) / s->ncls;
-			for (uint32_t j = s->tag_start[k]; j < s->tag_start[k + 1]; j++)
-				hit(s->tags[j], ud);
+	/* A part starts longest - 1 bytes before the end of the one before it,
+	 * so that every literal ending in it is seen whole. */
+	size_t overlap = s->longest - 1, part = (len + LANES - 1) / LANES;
+	size_t from[LANES] = {0}, to[LANES] = {len, len, len, len}, common = 0;
+	uint32_t st[LANES] = {0};
+	if (part >= 2 * overlap + 16) {
+		for (size_t j = 0; j < LANES; j++) {
+			from[j] = j ? j * part - overlap : 0;
+			to[j] = (j + 1) * part < len ? (j + 1) * part : len;
+		}
+		common = to[0] - from[0]; /* no lane is shorter but the last */
+		if (to[LANES - 1] - from[LANES - 1] < common)
+			common = to[LANES - 1] - from[LANES - 1];
+		uint32_t a = 0, b = 0, c = 0, d = 0;
+		const unsigned char *ta = t + from[0], *tb = t + from[1], *tc = t + from[2], *td = t + from[3];
+		for (size_t i = 0; i < common; i++) {
+			a = trans[a + s->cls[ta[i]]];
+			b = trans[b + s->cls[tb[i]]];
+			c = trans[c + s->cls[tc[i]]];
+			d = trans[d + s->cls[td[i]]];
+			if (a >= out_from)
+				report(s, a, from[0] + i + 1, hit, ud);
+			if (b >= out_from)
+				report(s, b, from[1] + i + 1, hit, ud);
+			if (c >= out_from)
+				report(s, c, from[2] + i + 1, hit, ud);
+			if (d >= out_from)
+				report(s, d, from[3] + i + 1, hit, ud);
+		}
+		st[0] = a, st[1] = b, st[2] = c, st[3] = d;
+	} else
+		to[1] = to[2] = to[3] = 0; /* one lane: the whole text */
+	for (size_t j = 0; j < LANES; j++) {
+		uint32_t x = st[j];
+		for (size_t i = from[j] + common; i < to[j]; i++) {
+			x = trans[x + s->cls[t[i]]];
+			if (x >= out_from)
+				report(s, x, i + 1, hit, ud);
 		}
 	}
+}
+
+typedef struct {
+	void (*hit)(uint32_t tag, void *ud);
+	void *ud;
+} plain_hit;
+
+static void forward_hit(uint32_t tag, size_t end, void *ud)
+{
+	(void)end;
+	const plain_hit *p = ud;
+	p->hit(tag, p->ud);
+}
+
+void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
+		    void (*hit)(uint32_t tag, void *ud), void *ud)
+{
+	plain_hit p = {hit, ud};
+	wn_litset_scan_at(s, text, len, forward_hit, &p);
 }

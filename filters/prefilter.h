@@ -59,4 +59,11 @@ int wn_litset_build(wn_litset *s);
 void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
 		    void (*hit)(uint32_t tag, void *ud), void *ud);
 
+/* The same, with the offset just past each occurrence: hit(tag, end, ud).
+ * A long text is scanned in parts side by side (each step of the automaton
+ * waits for the one before; four independent ones overlap), so occurrences
+ * are not reported in order, and one may be reported twice. */
+void wn_litset_scan_at(const wn_litset *s, const char *text, size_t len,
+		       void (*hit)(uint32_t tag, size_t end, void *ud), void *ud);
+
 #endif

@@ -47,8 +47,6 @@ struct wn_ruleset {
 	wn_rules_opts opts;
 	pcre2_match_context *mctx;
 	wn_litset *lits;
-	uint32_t *always;  /* the rules without a literal, in order */
-	size_t nalways;
 	uint32_t max_groups;
 	bool finished;
 	bool jit_refused_logged;
@@ -122,7 +120,6 @@ void wn_ruleset_free(wn_ruleset *rs)
 	free(rs->rules);
 	pcre2_match_context_free(rs->mctx);
 	wn_litset_free(rs->lits);
-	free(rs->always);
 	free(rs);
 }
 
@@ -698,11 +695,6 @@ int wn_ruleset_finish(wn_ruleset *rs)
 		rc = wn_litset_add(rs->lits, "\xC5\xBF", TAG_ALL);
 	if (rc == 0)
 		rc = wn_litset_build(rs->lits);
-	if (rc == 0 && !(rs->always = malloc((rs->n ? rs->n : 1) * sizeof *rs->always)))
-		rc = -ENOMEM;
-	for (size_t r = 0; rc == 0 && r < rs->n; r++)
-		if (rs->rules[r].always)
-			rs->always[rs->nalways++] = (uint32_t)r;
 	if (rc == 0)
 		rs->finished = true;
 	return rc;
@@ -710,36 +702,72 @@ int wn_ruleset_finish(wn_ruleset *rs)
 
 /* ---- the filter -------------------------------------------------------- */
 
+/* Candidate rules per line, found by one scan of the whole document: a
+ * bitmap of `words` 64-bit words per line, bit r for rule r. */
 typedef struct {
-	uint32_t *stamp; /* per rule: 1 + index of the line it is a candidate for */
-	uint32_t *cands;
-	size_t ncands;
-	uint32_t line;
-	bool all;
-} scan_state;
+	const wn_doc *doc;
+	const char *base; /* the first line's text: offsets count from here */
+	uint64_t *bits;
+	size_t words, nrules;
+	size_t line; /* scanning one line (when the lines are not in order): its index */
+} cand_map;
 
-static void on_literal(uint32_t tag, void *ud)
+static void mark(cand_map *cm, size_t line, uint32_t tag)
 {
-	scan_state *st = ud;
-	if (tag == TAG_ALL) {
-		st->all = true;
-		return;
-	}
-	if (st->stamp[tag] != st->line + 1) {
-		st->stamp[tag] = st->line + 1;
-		st->cands[st->ncands++] = tag;
-	}
+	uint64_t *w = cm->bits + line * cm->words;
+	if (tag == TAG_ALL)
+		for (size_t r = 0; r < cm->nrules; r += 64)
+			w[r >> 6] = cm->nrules - r >= 64 ? UINT64_MAX : (1ull << (cm->nrules - r)) - 1;
+	else
+		w[tag >> 6] |= 1ull << (tag & 63);
 }
 
-/* Candidates in rule order: few per line, so insertion sort. */
-static void sort_small(uint32_t *v, size_t n)
+/* An occurrence ending at `end` (offset from cm->base): a candidate for the
+ * line holding its last byte; in the gap after a line (what white space
+ * normalisation left behind), for none. */
+static void on_literal_in_doc(uint32_t tag, size_t end, void *ud)
 {
-	for (size_t i = 1; i < n; i++) {
-		uint32_t x = v[i];
-		size_t j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	cand_map *cm = ud;
+	const char *at = cm->base + end - 1;
+	size_t lo = 0, hi = cm->doc->nlines; /* the last line starting at or before `at` */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cm->doc->lines[mid].text <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const wn_line *l = &cm->doc->lines[lo];
+	if (at < l->text + l->len)
+		mark(cm, lo, tag);
+}
+
+static void on_literal_in_line(uint32_t tag, size_t end, void *ud)
+{
+	(void)end;
+	cand_map *cm = ud;
+	mark(cm, cm->line, tag);
+}
+
+/* Mark every line's candidates. One scan over the document's text when its
+ * lines lie in it in order (as wn_doc_parse leaves them), else line by line. */
+static void find_candidates(const wn_doc *doc, const wn_ruleset *rs, cand_map *cm)
+{
+	cm->doc = doc;
+	bool in_order = doc->nlines > 0;
+	for (size_t i = 1; i < doc->nlines && in_order; i++)
+		in_order = doc->lines[i].text >= doc->lines[i - 1].text + doc->lines[i - 1].len + 1;
+	if (in_order) {
+		cm->base = doc->lines[0].text;
+		const wn_line *last = &doc->lines[doc->nlines - 1];
+		wn_litset_scan_at(rs->lits, cm->base, (size_t)(last->text + last->len - cm->base), on_literal_in_doc,
+				  cm);
+		return;
+	}
+	for (size_t i = 0; i < doc->nlines; i++) {
+		cm->line = i;
+		if (wn_line_kept(&doc->lines[i]))
+			wn_litset_scan_at(rs->lits, doc->lines[i].text, doc->lines[i].len, on_literal_in_line, cm);
 	}
 }
 
@@ -827,71 +855,70 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		return 0;
 	if (!rs->finished)
 		return -EINVAL;
+	size_t words = (rs->n + 63) / 64;
 	bool *usable = malloc(rs->n * sizeof *usable);
-	uint32_t *stamp = calloc(rs->n, sizeof *stamp);
-	uint32_t *cands = malloc(rs->n * sizeof *cands);
+	uint64_t *always = calloc(words, sizeof *always);
+	cand_map cm = {.words = words, .nrules = rs->n, .bits = calloc(doc->nlines * words + 1, sizeof *cm.bits)};
 	pcre2_match_data *md = pcre2_match_data_create(rs->max_groups + 1, NULL);
 	int rc = 0;
-	if (!usable || !stamp || !cands || !md) {
+	if (!usable || !always || !cm.bits || !md) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t r = 0; r < rs->n; r++)
+	for (size_t r = 0; r < rs->n; r++) {
 		usable[r] = in_scope(&rs->rules[r], doc->outlet);
-	scan_state st = {.stamp = stamp, .cands = cands};
+		if (rs->rules[r].always || !prefilter)
+			always[r >> 6] |= 1ull << (r & 63);
+	}
+	if (prefilter)
+		find_candidates(doc, rs, &cm);
 	bool stop = false;
 	size_t before = 0;
 	for (size_t i = 0; i < doc->nlines && rc == 0 && !stop; i++) {
 		const wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
 			continue;
-		st.line = (uint32_t)i;
-		st.ncands = 0;
-		st.all = !prefilter;
-		if (prefilter)
-			wn_litset_scan(rs->lits, l->text, l->len, on_literal, &st);
-		if (st.all) {
-			st.ncands = 0;
-			for (size_t r = 0; r < rs->n; r++)
-				cands[st.ncands++] = (uint32_t)r;
-		} else {
-			for (size_t a = 0; a < rs->nalways; a++)
-				on_literal(rs->always[a], &st);
-			sort_small(cands, st.ncands);
-		}
 		unsigned char b0 = (unsigned char)l->text[0];
-		wn_word_count words;
-		wn_word_count_init(&words, l->text, l->len);
-		for (size_t c = 0; c < st.ncands && rc == 0; c++) {
-			const wn_rule *r = &rs->rules[cands[c]];
-			if (!usable[cands[c]])
-				continue;
-			/* An anchored rule whose first byte cannot start this line. */
-			if (prefilter && r->has_first && !(r->first[b0 >> 3] & (1u << (b0 & 7))))
-				continue;
-			/* The word limit is checked after the regex ran (counting
-			 * the words of a paragraph costs more than a regex that
-			 * fails); as if it had been checked first. */
-			int m = pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0, PCRE2_NO_UTF_CHECK, md, rs->mctx);
-			if (m == PCRE2_ERROR_NOMATCH || (r->max_words && wn_words_exceed(&words, r->max_words)))
-				continue;
-			if (m < 0) {
-				PCRE2_UCHAR msg[256];
-				pcre2_get_error_message(m, msg, sizeof msg);
-				wn_warn("rule %s skipped for %s (line %u): %s", r->id, doc->source ? doc->source : "-",
-					l->lineno, (char *)msg);
-				usable[cands[c]] = false;
-				continue;
+		wn_word_count count;
+		wn_word_count_init(&count, l->text, l->len);
+		bool done = false;
+		/* the candidates in rule order */
+		for (size_t w = 0; w < words && rc == 0 && !done; w++) {
+			uint64_t bits = cm.bits[i * words + w] | always[w];
+			while (bits && rc == 0 && !done) {
+				size_t ri = w * 64 + (size_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				const wn_rule *r = &rs->rules[ri];
+				if (!usable[ri])
+					continue;
+				/* An anchored rule whose first byte cannot start this line. */
+				if (prefilter && r->has_first && !(r->first[b0 >> 3] & (1u << (b0 & 7))))
+					continue;
+				/* The word limit is checked after the regex ran (counting
+				 * the words of a paragraph costs more than a regex that
+				 * fails); as if it had been checked first. */
+				int m = pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0, PCRE2_NO_UTF_CHECK, md,
+						    rs->mctx);
+				if (m == PCRE2_ERROR_NOMATCH || (r->max_words && wn_words_exceed(&count, r->max_words)))
+					continue;
+				if (m < 0) {
+					PCRE2_UCHAR msg[256];
+					pcre2_get_error_message(m, msg, sizeof msg);
+					wn_warn("rule %s skipped for %s (line %u): %s", r->id,
+						doc->source ? doc->source : "-", l->lineno, (char *)msg);
+					usable[ri] = false;
+					continue;
+				}
+				rc = apply(doc, r, i, md, &stop, &before);
+				done = true; /* the line has its reason */
 			}
-			rc = apply(doc, r, i, md, &stop, &before);
-			break; /* the line has its reason */
 		}
 	}
 out:
 	pcre2_match_data_free(md);
 	free(usable);
-	free(stamp);
-	free(cands);
+	free(always);
+	free(cm.bits);
 	return rc;
 }
 
