@@ -44,10 +44,10 @@ static void req_consider(req *best, req *cand)
 		req_free(cand);
 }
 
-static int req_of_run(const char *run, size_t len, req *out)
+static int req_of_run(const char *run, size_t len, size_t minlen, req *out)
 {
 	*out = (req){0};
-	if (len < WN_LITERAL_MIN)
+	if (len < minlen)
 		return 0;
 	out->v = malloc(sizeof *out->v);
 	if (!out->v || !(out->v[0] = strndup(run, len))) {
@@ -81,6 +81,7 @@ typedef struct {
 	const char *p;
 	size_t i;
 	int depth;
+	size_t minlen; /* shortest literal worth taking */
 } parser;
 
 /* Escapes that match no fixed character: skipped as one item. */
@@ -214,7 +215,7 @@ static int parse_sequence(parser *ps, req *best)
 #define COMMIT()                                                     \
 	do {                                                         \
 		req r_;                                              \
-		if ((rc = req_of_run(run, runlen, &r_)) < 0)         \
+		if ((rc = req_of_run(run, runlen, ps->minlen, &r_)) < 0) \
 			return rc;                                   \
 		req_consider(best, &r_);                             \
 		runlen = 0;                                          \
@@ -231,6 +232,10 @@ static int parse_sequence(parser *ps, req *best)
 		if (q) {
 			if (last_lit && min == 0)
 				runlen--; /* the character before is optional */
+			/* x{n,}: n x's in a row are required (the run ends there:
+			 * more may follow) */
+			for (unsigned k = 1; last_lit && k < min && runlen < sizeof run; k++)
+				run[runlen] = run[runlen - 1], runlen++;
 			COMMIT();
 			ps->i += q;
 			continue;
@@ -382,11 +387,16 @@ static int parse_alternation(parser *ps, req *out)
 
 int wn_required_literals(const char *pattern, bool extended, char ***out, size_t *n)
 {
+	return wn_required_literals_min(pattern, extended, WN_LITERAL_MIN, out, n);
+}
+
+int wn_required_literals_min(const char *pattern, bool extended, size_t minlen, char ***out, size_t *n)
+{
 	*out = NULL;
 	*n = 0;
 	if (extended)
 		return 0;
-	parser ps = {.p = pattern};
+	parser ps = {.p = pattern, .minlen = minlen ? minlen : 1};
 	req r;
 	int rc = parse_alternation(&ps, &r);
 	if (rc < 0)

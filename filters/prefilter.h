@@ -28,6 +28,11 @@
  * *n == 0 means "no usable literal: always run the regex".
  * Returns 0 or -ENOMEM. */
 int wn_required_literals(const char *pattern, bool extended, char ***out, size_t *n);
+
+/* The same with literals of at least `minlen` bytes (1 or more): shorter
+ * literals filter less, but a rule with a two-letter one ("vk", "AP") need
+ * not run on every line. */
+int wn_required_literals_min(const char *pattern, bool extended, size_t minlen, char ***out, size_t *n);
 void wn_literals_free(char **lits, size_t n);
 
 /* First bytes of an anchored pattern: when every match of `pattern`

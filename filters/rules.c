@@ -541,6 +541,8 @@ static int build_rule(parse_ctx *pc, section *sec)
 	size_t nlits;
 	int rc = (options & PCRE2_LITERAL) ? literal_of_plain(sec->pattern, &lits, &nlits)
 					    : wn_required_literals(sec->pattern, options & PCRE2_EXTENDED, &lits, &nlits);
+	if (rc == 0 && nlits == 0 && !(options & PCRE2_LITERAL)) /* two letters beat every line */
+		rc = wn_required_literals_min(sec->pattern, options & PCRE2_EXTENDED, 2, &lits, &nlits);
 	size_t len = strlen(id);
 	r.id = strdup(id);
 	r.file = strdup(file);
@@ -897,8 +899,11 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 				/* The word limit is checked after the regex ran (counting
 				 * the words of a paragraph costs more than a regex that
 				 * fails); as if it had been checked first. */
-				int m = pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0, PCRE2_NO_UTF_CHECK, md,
-						    rs->mctx);
+				/* pcre2_jit_match: the same match without pcre2_match's checks */
+				int m = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)l->text, l->len, 0,
+								 PCRE2_NO_UTF_CHECK, md, rs->mctx)
+					       : pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0,
+							     PCRE2_NO_UTF_CHECK, md, rs->mctx);
 				if (m == PCRE2_ERROR_NOMATCH || (r->max_words && wn_words_exceed(&count, r->max_words)))
 					continue;
 				if (m < 0) {
