@@ -806,6 +806,7 @@ struct wn_litset {
 	 * tags tags[tag_start[k]] .. tags[tag_start[k + 1] - 1], where k is its
 	 * rank among the reporting states. */
 	uint32_t *trans;
+	uint16_t *trans16; /* the same, narrower, when every offset fits (a smaller table stays in cache) */
 	uint32_t out_from;
 	size_t longest; /* bytes of the longest literal */
 	uint32_t *tag_start;
@@ -826,6 +827,7 @@ void wn_litset_free(wn_litset *s)
 		free(s->lits[i].lit);
 	free(s->lits);
 	free(s->trans);
+	free(s->trans16);
 	free(s->tag_start);
 	free(s->tags);
 	free(s);
@@ -854,7 +856,7 @@ int wn_litset_add(wn_litset *s, const char *lit, uint32_t tag)
  * as row offsets, each reporting state's distinct tags in one list.
  * `scratch` holds nnodes entries. */
 static int flatten(wn_litset *s, const int32_t *delta, const int32_t *first_out, const int32_t *dict,
-		   const out_entry *outs, size_t nnodes, int32_t *scratch)
+		   const out_entry *outs, size_t nnodes, const int32_t *bfs, int32_t *scratch)
 {
 	int32_t *renum = scratch;
 	size_t quiet = 0, loud = 0, ntags = 0;
@@ -868,9 +870,13 @@ static int flatten(wn_litset *s, const int32_t *delta, const int32_t *first_out,
 			for (int32_t o = first_out[n]; o >= 0; o = outs[o].next)
 				ntags++;
 	}
+	/* Breadth-first within each kind: the states near the root, where the
+	 * scan spends its time, share cache lines. */
 	size_t next_quiet = 0, next_loud = quiet;
-	for (size_t u = 0; u < nnodes; u++)
+	for (size_t k = 0; k < nnodes; k++) {
+		size_t u = k ? (size_t)bfs[k - 1] : 0;
 		renum[u] = (int32_t)(first_out[u] < 0 && dict[u] < 0 ? next_quiet++ : next_loud++);
+	}
 	s->trans = malloc(nnodes * s->ncls * sizeof *s->trans);
 	s->tag_start = malloc((loud + 1) * sizeof *s->tag_start);
 	s->tags = malloc((ntags ? ntags : 1) * sizeof *s->tags);
@@ -881,6 +887,14 @@ static int flatten(wn_litset *s, const int32_t *delta, const int32_t *first_out,
 			s->trans[(size_t)renum[u] * s->ncls + c] =
 				(uint32_t)renum[delta[u * s->ncls + c]] * s->ncls;
 	s->out_from = (uint32_t)(quiet * s->ncls);
+	if (nnodes * s->ncls <= UINT16_MAX + 1u) {
+		if (!(s->trans16 = malloc(nnodes * s->ncls * sizeof *s->trans16)))
+			return -ENOMEM;
+		for (size_t k = 0; k < nnodes * s->ncls; k++)
+			s->trans16[k] = (uint16_t)s->trans[k];
+		free(s->trans);
+		s->trans = NULL;
+	}
 	/* Tag lists in the new order of the reporting states. */
 	size_t *by_rank = malloc((loud ? loud : 1) * sizeof *by_rank);
 	if (!by_rank)
@@ -977,7 +991,7 @@ int wn_litset_build(wn_litset *s)
 				*to = via;
 		}
 	}
-	rc = flatten(s, delta, first_out, dict, outs, nnodes, fail);
+	rc = flatten(s, delta, first_out, dict, outs, nnodes, queue, fail);
 	if (rc == 0)
 		s->built = true;
 out:
@@ -1002,53 +1016,65 @@ static inline void report(const wn_litset *s, uint32_t st, size_t end, hit_at_fn
 
 #define LANES 4
 
+/* The scan over one table type T (uint16_t or uint32_t transitions). A
+ * part starts longest - 1 bytes before the end of the one before it, so
+ * that every literal ending in it is seen whole. */
+#define DEFINE_SCAN(name, T)                                                                         \
+	static void name(const wn_litset *s, const T *trans, const unsigned char *t, size_t len,   \
+			 hit_at_fn hit, void *ud)                                                  \
+	{                                                                                          \
+		const uint32_t out_from = s->out_from;                                             \
+		size_t overlap = s->longest - 1, part = (len + LANES - 1) / LANES;                  \
+		size_t from[LANES] = {0}, to[LANES] = {len, 0, 0, 0}, common = 0;                   \
+		uint32_t st[LANES] = {0};                                                          \
+		if (part >= 2 * overlap + 16) {                                                    \
+			for (size_t j = 0; j < LANES; j++) {                                       \
+				from[j] = j ? j * part - overlap : 0;                              \
+				to[j] = (j + 1) * part < len ? (j + 1) * part : len;               \
+			}                                                                          \
+			common = to[0] - from[0]; /* no lane is shorter but the last */            \
+			if (to[LANES - 1] - from[LANES - 1] < common)                              \
+				common = to[LANES - 1] - from[LANES - 1];                          \
+			uint32_t a = 0, b = 0, c = 0, d = 0;                                       \
+			const unsigned char *ta = t + from[0], *tb = t + from[1], *tc = t + from[2], \
+					    *td = t + from[3];                                     \
+			for (size_t i = 0; i < common; i++) {                                      \
+				a = trans[a + s->cls[ta[i]]];                                      \
+				b = trans[b + s->cls[tb[i]]];                                      \
+				c = trans[c + s->cls[tc[i]]];                                      \
+				d = trans[d + s->cls[td[i]]];                                      \
+				if (a >= out_from)                                                 \
+					report(s, a, from[0] + i + 1, hit, ud);                    \
+				if (b >= out_from)                                                 \
+					report(s, b, from[1] + i + 1, hit, ud);                    \
+				if (c >= out_from)                                                 \
+					report(s, c, from[2] + i + 1, hit, ud);                    \
+				if (d >= out_from)                                                 \
+					report(s, d, from[3] + i + 1, hit, ud);                    \
+			}                                                                          \
+			st[0] = a, st[1] = b, st[2] = c, st[3] = d;                                \
+		}                                                                                  \
+		for (size_t j = 0; j < LANES; j++) {                                               \
+			uint32_t x = st[j];                                                        \
+			for (size_t i = from[j] + common; i < to[j]; i++) {                        \
+				x = trans[x + s->cls[t[i]]];                                       \
+				if (x >= out_from)                                                 \
+					report(s, x, i + 1, hit, ud);                              \
+			}                                                                          \
+		}                                                                                  \
+	}
+
+DEFINE_SCAN(scan16, uint16_t)
+DEFINE_SCAN(scan32, uint32_t)
+
 void wn_litset_scan_at(const wn_litset *s, const char *text, size_t len, hit_at_fn hit, void *ud)
 {
 	if (!s->built || !s->nlits)
 		return;
-	const unsigned char *t = (const unsigned char *)text;
-	const uint32_t *trans = s->trans;
-	const uint32_t out_from = s->out_from;
-	/* A part starts longest - 1 bytes before the end of the one before it,
-	 * so that every literal ending in it is seen whole. */
-	size_t overlap = s->longest - 1, part = (len + LANES - 1) / LANES;
-	size_t from[LANES] = {0}, to[LANES] = {len, len, len, len}, common = 0;
-	uint32_t st[LANES] = {0};
-	if (part >= 2 * overlap + 16) {
-		for (size_t j = 0; j < LANES; j++) {
-			from[j] = j ? j * part - overlap : 0;
-			to[j] = (j + 1) * part < len ? (j + 1) * part : len;
-		}
-		common = to[0] - from[0]; /* no lane is shorter but the last */
-		if (to[LANES - 1] - from[LANES - 1] < common)
-			common = to[LANES - 1] - from[LANES - 1];
-		uint32_t a = 0, b = 0, c = 0, d = 0;
-		const unsigned char *ta = t + from[0], *tb = t + from[1], *tc = t + from[2], *td = t + from[3];
-		for (size_t i = 0; i < common; i++) {
-			a = trans[a + s->cls[ta[i]]];
-			b = trans[b + s->cls[tb[i]]];
-			c = trans[c + s->cls[tc[i]]];
-			d = trans[d + s->cls[td[i]]];
-			if (a >= out_from)
-				report(s, a, from[0] + i + 1, hit, ud);
-			if (b >= out_from)
-				report(s, b, from[1] + i + 1, hit, ud);
-			if (c >= out_from)
-				report(s, c, from[2] + i + 1, hit, ud);
-			if (d >= out_from)
-				report(s, d, from[3] + i + 1, hit, ud);
-		}
-		st[0] = a, st[1] = b, st[2] = c, st[3] = d;
-	} else
-		to[1] = to[2] = to[3] = 0; /* one lane: the whole text */
-	for (size_t j = 0; j < LANES; j++) {
-		uint32_t x = st[j];
-		for (size_t i = from[j] + common; i < to[j]; i++) {
-			x = trans[x + s->cls[t[i]]];
-			if (x >= out_from)
-				report(s, x, i + 1, hit, ud);
-		}
-	}
+	if (s->trans16)
+		scan16(s, s->trans16, (const unsigned char *)text, len, hit, ud);
+	else
+		scan32(s, s->trans, (const unsigned char *)text, len, hit, ud);
 }
 
 typedef struct {
