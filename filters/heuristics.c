@@ -41,6 +41,7 @@ static const char *const stopwords[] = {
 #define STOP_BUCKETS 64
 #define STOP_SLOTS 6
 #define STOP_LONGEST 10 /* bytes of the longest stopword ("themselves") */
+_Static_assert(STOP_SLOTS == 6, "stop_lookup compares six slots");
 typedef struct {
 	_Alignas(64) uint64_t lo[STOP_SLOTS];
 	uint16_t hi[STOP_SLOTS];
@@ -119,10 +120,9 @@ static inline void stop_ready(void)
 static inline bool stop_lookup(uint64_t lo, uint64_t hi)
 {
 	const stop_bucket *b = &stop_table[stop_hash(lo, hi, stop_mul)];
-	bool found = false;
-	for (size_t k = 0; k < STOP_SLOTS; k++)
-		found |= (b->lo[k] == lo) & (b->hi[k] == hi);
-	return found;
+#define SLOT(k) ((b->lo[k] == lo) & (b->hi[k] == hi))
+	return SLOT(0) | SLOT(1) | SLOT(2) | SLOT(3) | SLOT(4) | SLOT(5); /* STOP_SLOTS */
+#undef SLOT
 }
 
 static inline bool is_stopword(const char *word, size_t len)
