@@ -206,6 +206,8 @@ static size_t url_len_at(const char *s, size_t i, size_t n)
 {
 	if ((s[i] != 'h' && s[i] != 'w') || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' && s[i - 1] != '['))
 		return 0;
+	if (n - i < 4 || (s[i + 1] != 't' && s[i + 1] != 'w')) /* neither "http" nor "www." */
+		return 0;
 	if (!((n - i >= 7 && !strncmp(s + i, "http://", 7)) || (n - i >= 8 && !strncmp(s + i, "https://", 8)) ||
 	      (n - i >= 4 && !strncmp(s + i, "www.", 4))))
 		return 0;
@@ -252,8 +254,9 @@ static inline bool year_before(const char *text, size_t end)
 }
 
 /* One pass; ASCII letters go by whole runs, other characters one by one. */
-void wn_text_features_add(wn_text_features *f, const char *text, size_t len, bool first)
+void wn_text_features_add(wn_text_features *out, const char *text, size_t len, bool first)
 {
+	wn_text_features acc = *out, *f = &acc; /* counted in registers, stored once */
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
 	bool in_word = false, seen_letter = false;
 	bool w_letter = false, w_upper = false; /* the current word's first character */
@@ -268,6 +271,17 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 	}
 	for (size_t i = 0; i < len;) {
 		unsigned char c = s[i];
+		if (c == ' ') { /* the most common character after letters: ends a word */
+			if (in_word) {
+				end_word(f, run_stop & (run_end == i), w_letter, w_upper);
+				in_word = false;
+			}
+			f->has_year |= digits == 4 && year_before(text, i);
+			digits = 0;
+			f->chars++;
+			i++;
+			continue;
+		}
 		if (c < 0x80) {
 			if (c == 'h' || c == 'w') {
 				size_t u = url_len_at(text, i, len);
@@ -410,6 +424,7 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 		f->terminal = is_terminal(last_open);
 		f->colon = last == ':';
 	}
+	*out = acc;
 }
 
 /* ---- classes ------------------------------------------------------------- */
