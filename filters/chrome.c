@@ -24,12 +24,55 @@ typedef struct {
 	size_t line;
 } keyed_line;
 
-static int cmp_keyed(const void *a, const void *b)
+static inline bool keyed_less(const keyed_line *x, const keyed_line *y)
 {
-	const keyed_line *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return x->key < y->key || (x->key == y->key && x->line < y->line);
+}
+
+/* Sort by key, then line: a quicksort with the comparison inlined (qsort's
+ * call per comparison was most of the cost), insertion sort for short runs.
+ * Pairs are distinct (one per line), so the order is fully determined. */
+static void sort_keyed(keyed_line *v, size_t n)
+{
+	while (n > 16) {
+		/* median of three as the pivot, moved to the end */
+		size_t m = n / 2;
+		if (keyed_less(&v[m], &v[0])) {
+			keyed_line t = v[m]; v[m] = v[0]; v[0] = t;
+		}
+		if (keyed_less(&v[n - 1], &v[m])) {
+			keyed_line t = v[m]; v[m] = v[n - 1]; v[n - 1] = t;
+			if (keyed_less(&v[m], &v[0])) {
+				t = v[m]; v[m] = v[0]; v[0] = t;
+			}
+		}
+		keyed_line pivot = v[m];
+		v[m] = v[n - 1];
+		v[n - 1] = pivot;
+		size_t lo = 0;
+		for (size_t i = 0; i + 1 < n; i++)
+			if (keyed_less(&v[i], &pivot)) {
+				keyed_line t = v[i]; v[i] = v[lo]; v[lo] = t;
+				lo++;
+			}
+		keyed_line t = v[lo]; v[lo] = v[n - 1]; v[n - 1] = t;
+		/* recurse into the smaller side, loop on the larger: O(log n) depth */
+		if (lo < n - lo - 1) {
+			sort_keyed(v, lo);
+			v += lo + 1;
+			n -= lo + 1;
+		} else {
+			sort_keyed(v + lo + 1, n - lo - 1);
+			n = lo;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		keyed_line x = v[i];
+		size_t j = i;
+		for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
@@ -51,7 +94,7 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 		}
 		kl[n++].line = i;
 	}
-	qsort(kl, n, sizeof *kl, cmp_keyed);
+	sort_keyed(kl, n);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || kl[u - 1].key != kl[i].key)
@@ -77,6 +120,18 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	return 0;
 }
 
+/* The first min(n, 8) bytes of `name` packed as a key, or 0 when the
+ * name is not n bytes long. */
+static uint64_t month_key(const char *name, size_t n)
+{
+	uint64_t key = 0;
+	size_t k = 0;
+	for (; name[k]; k++)
+		if (k < 8)
+			key |= (uint64_t)(unsigned char)name[k] << (8 * k);
+	return k == n ? key : 0;
+}
+
 /* Bylines and date lines repeat from page to page (the same author, the
  * same month once digits are folded) but carry the article's metadata:
  * they are left for the metadata filter, which runs next. */
@@ -89,19 +144,24 @@ static bool metadata_like(const char *t, size_t len)
 	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
 	    t[3] >= 'A' && t[3] <= 'Z')
 		return true;
+	/* Month names (and their short forms) packed as lower-case keys. */
 	static const char *const months[] = {
 		"january", "february", "march", "april", "may", "june", "july", "august",
 		"september", "october", "november", "december", "jan", "feb", "mar", "apr",
-		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", NULL};
+		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"};
 	bool digit = false, month = false;
 	for (size_t i = 0; i < len;) {
 		if (t[i] >= '0' && t[i] <= '9')
 			digit = true;
 		size_t w = 0; /* a run of ASCII letters: is it a month's name? */
-		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z')
+		uint64_t key = 0;
+		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z') {
+			if (w < 8)
+				key |= (uint64_t)(unsigned char)(t[i + w] | 32) << (8 * w);
 			w++;
-		for (size_t m = 0; months[m] && !month && w; m++)
-			month = strlen(months[m]) == w && !strncasecmp(t + i, months[m], w);
+		}
+		for (size_t m = 0; m < sizeof months / sizeof months[0] && !month && w >= 3 && w <= 9; m++)
+			month = month_key(months[m], w) == key && (w <= 8 || (t[i + 8] | 32) == months[m][8]);
 		i += w ? w : 1;
 	}
 	if (month && digit)
