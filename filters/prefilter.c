@@ -784,6 +784,9 @@ void wn_literals_free(char **lits, size_t n)
 
 /* ---- Aho-Corasick -------------------------------------------------------- */
 
+#define LIT_KEEP 8  /* bytes of a literal the automaton looks for */
+#define MAX_COLS 32 /* columns of the table: 16-bit entries, a row per cache line */
+
 typedef struct {
 	char *lit;
 	size_t len;
@@ -888,7 +891,8 @@ static int flatten(wn_litset *s, const int32_t *delta, const int32_t *first_out,
 				(uint32_t)renum[delta[u * s->ncls + c]] * s->ncls;
 	s->out_from = (uint32_t)(quiet * s->ncls);
 	if (nnodes * s->ncls <= UINT16_MAX + 1u) {
-		if (!(s->trans16 = malloc(nnodes * s->ncls * sizeof *s->trans16)))
+		size_t bytes = (nnodes * s->ncls * sizeof *s->trans16 + 63) / 64 * 64;
+		if (!(s->trans16 = aligned_alloc(64, bytes))) /* rows on cache lines */
 			return -ENOMEM;
 		for (size_t k = 0; k < nnodes * s->ncls; k++)
 			s->trans16[k] = (uint16_t)s->trans[k];
@@ -922,20 +926,40 @@ static int flatten(wn_litset *s, const int32_t *delta, const int32_t *first_out,
 
 int wn_litset_build(wn_litset *s)
 {
-	/* Columns: one per distinct folded byte used by a literal, plus "other". */
-	memset(s->cls, 0, sizeof s->cls);
-	s->ncls = 1;
+	/* Only the first LIT_KEEP bytes of a literal go into the automaton: they
+	 * are as required as the whole, and short literals make few states (a
+	 * table that stays in cache). It may report a literal whose rest is
+	 * missing; the regex then decides. */
 	size_t maxnodes = 1;
+	bool used[256] = {false};
 	for (size_t i = 0; i < s->nlits; i++) {
+		if (s->lits[i].len > LIT_KEEP)
+			s->lits[i].len = LIT_KEEP;
 		maxnodes += s->lits[i].len;
 		if (s->lits[i].len > s->longest)
 			s->longest = s->lits[i].len;
-		for (size_t j = 0; j < s->lits[i].len; j++) {
-			unsigned char b = (unsigned char)s->lits[i].lit[j];
-			if (!s->cls[b])
-				s->cls[b] = (unsigned char)s->ncls++;
-		}
+		for (size_t j = 0; j < s->lits[i].len; j++)
+			used[(unsigned char)s->lits[i].lit[j]] = true;
 	}
+	/* Columns: column 0 for bytes in no literal; one per letter and for the
+	 * space; one per other byte while they fit in MAX_COLS, else those
+	 * share the columns left (bytes that share a column match each other:
+	 * more reports, never fewer). */
+	memset(s->cls, 0, sizeof s->cls);
+	s->ncls = 1;
+	for (int b = 0; b < 256; b++)
+		if (used[b] && ((b >= 'a' && b <= 'z') || b == ' '))
+			s->cls[b] = (unsigned char)s->ncls++;
+	unsigned others = 0;
+	for (int b = 0; b < 256; b++)
+		others += used[b] && !s->cls[b];
+	unsigned first_other = s->ncls, room = MAX_COLS - s->ncls, k = 0;
+	for (int b = 0; b < 256; b++)
+		if (used[b] && !s->cls[b])
+			s->cls[b] = (unsigned char)(first_other + (others <= room ? k++ : k++ % room));
+	s->ncls += others <= room ? others : room;
+	if (s->ncls > MAX_COLS / 2)
+		s->ncls = MAX_COLS; /* whole rows of 64 bytes: one cache line each (spare columns unused) */
 	for (int b = 'A'; b <= 'Z'; b++)
 		s->cls[b] = s->cls[b + 32];
 	if ((uint64_t)maxnodes * s->ncls >= UINT32_MAX / 2)
