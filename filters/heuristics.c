@@ -139,6 +139,12 @@ bool wn_english_stopword(const char *word, size_t len)
 	return is_stopword(word, len);
 }
 
+const char *const *wn_english_stopwords(size_t *n)
+{
+	*n = sizeof stopwords / sizeof stopwords[0];
+	return stopwords;
+}
+
 static bool is_cjk(int32_t cp)
 {
 	return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||

@@ -784,7 +784,7 @@ void wn_literals_free(char **lits, size_t n)
 
 /* ---- Aho-Corasick -------------------------------------------------------- */
 
-#define LIT_KEEP 8  /* bytes of a literal the automaton looks for */
+#define LIT_KEEP WN_LITERAL_KEEP
 #define MAX_COLS 32 /* columns of the table: 16-bit entries, a row per cache line */
 
 typedef struct {

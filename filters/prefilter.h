@@ -64,10 +64,16 @@ int wn_litset_build(wn_litset *s);
 void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
 		    void (*hit)(uint32_t tag, void *ud), void *ud);
 
-/* The same, with the offset just past each occurrence: hit(tag, end, ud).
- * A long text is scanned in parts side by side (each step of the automaton
- * waits for the one before; four independent ones overlap), so occurrences
- * are not reported in order, and one may be reported twice. */
+/* The automaton looks for the first WN_LITERAL_KEEP bytes of each literal
+ * (as required as the whole; fewer states, a table that stays in cache):
+ * it may report a literal of which only those occur, never miss one. */
+#define WN_LITERAL_KEEP 8
+
+/* The same, with an offset inside each occurrence: hit(tag, end, ud), `end`
+ * just past its first min(length, WN_LITERAL_KEEP) bytes. A long text is
+ * scanned in parts side by side (each step of the automaton waits for the
+ * one before; four independent ones overlap), so occurrences are not
+ * reported in order, and one may be reported twice. */
 void wn_litset_scan_at(const wn_litset *s, const char *text, size_t len,
 		       void (*hit)(uint32_t tag, size_t end, void *ud), void *ud);
 
