@@ -29,50 +29,40 @@ static inline bool keyed_less(const keyed_line *x, const keyed_line *y)
 	return x->key < y->key || (x->key == y->key && x->line < y->line);
 }
 
-/* Sort by key, then line: a quicksort with the comparison inlined (qsort's
- * call per comparison was most of the cost), insertion sort for short runs.
- * Pairs are distinct (one per line), so the order is fully determined. */
-static void sort_keyed(keyed_line *v, size_t n)
+/* Sort by key, then line, with the comparison inlined (qsort's call per
+ * comparison was most of the cost): insertion sort for runs of 16, then
+ * merges through `tmp` (n entries), O(n log n) whatever the input. Pairs
+ * are distinct (one per line), so the order is fully determined. */
+static void sort_keyed(keyed_line *v, keyed_line *tmp, size_t n)
 {
-	while (n > 16) {
-		/* median of three as the pivot, moved to the end */
-		size_t m = n / 2;
-		if (keyed_less(&v[m], &v[0])) {
-			keyed_line t = v[m]; v[m] = v[0]; v[0] = t;
-		}
-		if (keyed_less(&v[n - 1], &v[m])) {
-			keyed_line t = v[m]; v[m] = v[n - 1]; v[n - 1] = t;
-			if (keyed_less(&v[m], &v[0])) {
-				t = v[m]; v[m] = v[0]; v[0] = t;
-			}
-		}
-		keyed_line pivot = v[m];
-		v[m] = v[n - 1];
-		v[n - 1] = pivot;
-		size_t lo = 0;
-		for (size_t i = 0; i + 1 < n; i++)
-			if (keyed_less(&v[i], &pivot)) {
-				keyed_line t = v[i]; v[i] = v[lo]; v[lo] = t;
-				lo++;
-			}
-		keyed_line t = v[lo]; v[lo] = v[n - 1]; v[n - 1] = t;
-		/* recurse into the smaller side, loop on the larger: O(log n) depth */
-		if (lo < n - lo - 1) {
-			sort_keyed(v, lo);
-			v += lo + 1;
-			n -= lo + 1;
-		} else {
-			sort_keyed(v + lo + 1, n - lo - 1);
-			n = lo;
+	for (size_t run = 0; run < n; run += 16) {
+		size_t end = run + 16 < n ? run + 16 : n;
+		for (size_t i = run + 1; i < end; i++) {
+			keyed_line x = v[i];
+			size_t j = i;
+			for (; j > run && keyed_less(&x, &v[j - 1]); j--)
+				v[j] = v[j - 1];
+			v[j] = x;
 		}
 	}
-	for (size_t i = 1; i < n; i++) {
-		keyed_line x = v[i];
-		size_t j = i;
-		for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	keyed_line *from = v, *to = tmp;
+	for (size_t width = 16; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t a = lo, b = mid, o = lo;
+			while (a < mid && b < hi)
+				to[o++] = keyed_less(&from[b], &from[a]) ? from[b++] : from[a++];
+			while (a < mid)
+				to[o++] = from[a++];
+			while (b < hi)
+				to[o++] = from[b++];
+		}
+		keyed_line *t = from;
+		from = to;
+		to = t;
 	}
+	if (from != v)
+		memcpy(v, from, n * sizeof *v);
 }
 
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
@@ -80,7 +70,8 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	*keys = NULL;
 	*line_of = NULL;
 	*nkeys = 0;
-	keyed_line *kl = malloc((doc->nlines ? doc->nlines : 1) * sizeof *kl);
+	/* the lines' keys, then room to merge them */
+	keyed_line *kl = malloc((doc->nlines ? doc->nlines : 1) * 2 * sizeof *kl);
 	if (!kl)
 		return -ENOMEM;
 	size_t n = 0;
@@ -94,7 +85,7 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 		}
 		kl[n++].line = i;
 	}
-	sort_keyed(kl, n);
+	sort_keyed(kl, kl + n, n);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || kl[u - 1].key != kl[i].key)

@@ -704,11 +704,15 @@ int wn_ruleset_finish(wn_ruleset *rs)
 
 /* ---- the filter -------------------------------------------------------- */
 
-/* Candidate rules per line, found by one scan of the whole document: a
- * bitmap of `words` 64-bit words per line, bit r for rule r. */
+/* Candidate rules per line, found by one scan over a window of the
+ * document's lines: a bitmap of `words` 64-bit words per line, bit r for
+ * rule r. Windows of WINDOW lines bound its size whatever the document. */
+#define WINDOW 1024
+
 typedef struct {
 	const wn_doc *doc;
-	const char *base; /* the first line's text: offsets count from here */
+	const char *base; /* the window's first line's text: offsets count from here */
+	size_t first, end; /* the window: lines first .. end - 1 */
 	uint64_t *bits;
 	size_t words, nrules;
 	size_t line; /* scanning one line (when the lines are not in order): its index */
@@ -716,7 +720,7 @@ typedef struct {
 
 static void mark(cand_map *cm, size_t line, uint32_t tag)
 {
-	uint64_t *w = cm->bits + line * cm->words;
+	uint64_t *w = cm->bits + (line - cm->first) * cm->words;
 	if (tag == TAG_ALL)
 		for (size_t r = 0; r < cm->nrules; r += 64)
 			w[r >> 6] = cm->nrules - r >= 64 ? UINT64_MAX : (1ull << (cm->nrules - r)) - 1;
@@ -731,7 +735,7 @@ static void on_literal_in_doc(uint32_t tag, size_t end, void *ud)
 {
 	cand_map *cm = ud;
 	const char *at = cm->base + end - 1;
-	size_t lo = 0, hi = cm->doc->nlines; /* the last line starting at or before `at` */
+	size_t lo = cm->first, hi = cm->end; /* the last line starting at or before `at` */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (cm->doc->lines[mid].text <= at)
@@ -751,22 +755,25 @@ static void on_literal_in_line(uint32_t tag, size_t end, void *ud)
 	mark(cm, cm->line, tag);
 }
 
-/* Mark every line's candidates. One scan over the document's text when its
- * lines lie in it in order (as wn_doc_parse leaves them), else line by line. */
-static void find_candidates(const wn_doc *doc, const wn_ruleset *rs, cand_map *cm)
+/* Mark the candidates of lines first .. end - 1 (cm->bits cleared). One
+ * scan over the text they span when they lie in it in order (as
+ * wn_doc_parse leaves them), else line by line. */
+static void find_candidates(const wn_doc *doc, const wn_ruleset *rs, cand_map *cm, size_t first, size_t end)
 {
 	cm->doc = doc;
-	bool in_order = doc->nlines > 0;
-	for (size_t i = 1; i < doc->nlines && in_order; i++)
+	cm->first = first;
+	cm->end = end;
+	bool in_order = true;
+	for (size_t i = first + 1; i < end && in_order; i++)
 		in_order = doc->lines[i].text >= doc->lines[i - 1].text + doc->lines[i - 1].len + 1;
 	if (in_order) {
-		cm->base = doc->lines[0].text;
-		const wn_line *last = &doc->lines[doc->nlines - 1];
+		cm->base = doc->lines[first].text;
+		const wn_line *last = &doc->lines[end - 1];
 		wn_litset_scan_at(rs->lits, cm->base, (size_t)(last->text + last->len - cm->base), on_literal_in_doc,
 				  cm);
 		return;
 	}
-	for (size_t i = 0; i < doc->nlines; i++) {
+	for (size_t i = first; i < end; i++) {
 		cm->line = i;
 		if (wn_line_kept(&doc->lines[i]))
 			wn_litset_scan_at(rs->lits, doc->lines[i].text, doc->lines[i].len, on_literal_in_line, cm);
@@ -860,7 +867,8 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 	size_t words = (rs->n + 63) / 64;
 	bool *usable = malloc(rs->n * sizeof *usable);
 	uint64_t *always = calloc(words, sizeof *always);
-	cand_map cm = {.words = words, .nrules = rs->n, .bits = calloc(doc->nlines * words + 1, sizeof *cm.bits)};
+	size_t window = doc->nlines < WINDOW ? doc->nlines : WINDOW;
+	cand_map cm = {.words = words, .nrules = rs->n, .bits = malloc((window * words + 1) * sizeof *cm.bits)};
 	pcre2_match_data *md = pcre2_match_data_create(rs->max_groups + 1, NULL);
 	int rc = 0;
 	if (!usable || !always || !cm.bits || !md) {
@@ -872,11 +880,15 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		if (rs->rules[r].always || !prefilter)
 			always[r >> 6] |= 1ull << (r & 63);
 	}
-	if (prefilter)
-		find_candidates(doc, rs, &cm);
 	bool stop = false;
 	size_t before = 0;
 	for (size_t i = 0; i < doc->nlines && rc == 0 && !stop; i++) {
+		if (i % WINDOW == 0) {
+			size_t end = i + WINDOW < doc->nlines ? i + WINDOW : doc->nlines;
+			memset(cm.bits, 0, (end - i) * words * sizeof *cm.bits);
+			if (prefilter)
+				find_candidates(doc, rs, &cm, i, end);
+		}
 		const wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
 			continue;
@@ -886,7 +898,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		bool done = false;
 		/* the candidates in rule order */
 		for (size_t w = 0; w < words && rc == 0 && !done; w++) {
-			uint64_t bits = cm.bits[i * words + w] | always[w];
+			uint64_t bits = cm.bits[(i % WINDOW) * words + w] | always[w];
 			while (bits && rc == 0 && !done) {
 				size_t ri = w * 64 + (size_t)__builtin_ctzll(bits);
 				bits &= bits - 1;

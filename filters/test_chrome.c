@@ -158,6 +158,22 @@ static void doc_keys_sorted_first_lines(void **state)
 	free(dk);
 	free(line_of);
 	wn_doc_free(doc);
+	/* one line many times, then another (a pattern that makes a naive
+	 * quicksort quadratic) */
+	size_t cap = 200000 * 2 + 8;
+	char *many = malloc(cap);
+	for (size_t i = 0; i < 200000; i++)
+		memcpy(many + 2 * i, "a\n", 2);
+	memcpy(many + 400000, "z\n", 3);
+	assert_int_equal(wn_doc_parse(many, 400002, "o/m.txt", "o", &doc), 0);
+	assert_int_equal(wn_chrome_doc_keys(doc, &dk, &line_of, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(dk[0] < dk[1]);
+	assert_true((line_of[0] == 0 && line_of[1] == 200000) || (line_of[0] == 200000 && line_of[1] == 0));
+	free(dk);
+	free(line_of);
+	wn_doc_free(doc);
+	free(many);
 }
 
 /* Month names in any case and of every length decide a date line. */

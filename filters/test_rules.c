@@ -611,6 +611,36 @@ static void test_anchored_rules_and_case_folding(void **state)
 	wn_ruleset_free(rs);
 }
 
+/* A long document is scanned a window of lines at a time: lines on both
+ * sides of every window's edge are decided as by every regex. */
+static void test_long_document_windows(void **state)
+{
+	(void)state;
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	static const char *kinds[] = {"Share this article", "The council met on Tuesday.", "Powered by Foo",
+				      "Advertisement", "", "All rights reserved.", "a"};
+	size_t cap = 3000 * 32, len = 0;
+	char *text = malloc(cap);
+	for (size_t i = 0; i < 3000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\n", kinds[(i * 7 + i / 5) % 7]);
+	wn_doc *a = doc_from(text, "o"), *b = doc_from(text, "o");
+	wn_filter_ctx ctx = {.outlet = "o", .data = rs};
+	assert_int_equal(wn_filter_rules(a, &ctx), 0);
+	assert_int_equal(wn_filter_rules_unfiltered(b, &ctx), 0);
+	expect_same_decisions(a, b);
+	size_t removed = 0;
+	for (size_t i = 0; i < a->nlines; i++)
+		removed += a->lines[i].reason != NULL;
+	assert_true(removed > 1500);
+	wn_doc_free(a);
+	wn_doc_free(b);
+	free(text);
+	wn_ruleset_free(rs);
+}
+
 int main(void)
 {
 	wn_log_set_level(WN_LOG_WARNING);
@@ -630,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_match_limit_skips_rule),
 		cmocka_unit_test(test_prefilter_changes_nothing_generated),
 		cmocka_unit_test(test_lines_out_of_order),
+		cmocka_unit_test(test_long_document_windows),
 		cmocka_unit_test(test_anchored_rules_and_case_folding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
