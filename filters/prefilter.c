@@ -1042,7 +1042,9 @@ static inline void report(const wn_litset *s, uint32_t st, size_t end, hit_at_fn
 
 /* The scan over one table type T (uint16_t or uint32_t transitions). A
  * part starts longest - 1 bytes before the end of the one before it, so
- * that every literal ending in it is seen whole. */
+ * that every literal ending in it is seen whole. A state that repeats (the
+ * automaton stays put only inside a run of one byte: "________") reports
+ * once, at the start of the run. */
 #define DEFINE_SCAN(name, T)                                                                         \
 	static void name(const wn_litset *s, const T *trans, const unsigned char *t, size_t len,   \
 			 hit_at_fn hit, void *ud)                                                  \
@@ -1063,17 +1065,18 @@ static inline void report(const wn_litset *s, uint32_t st, size_t end, hit_at_fn
 			const unsigned char *ta = t + from[0], *tb = t + from[1], *tc = t + from[2], \
 					    *td = t + from[3];                                     \
 			for (size_t i = 0; i < common; i++) {                                      \
+				uint32_t pa = a, pb = b, pc = c, pd = d;                           \
 				a = trans[a + s->cls[ta[i]]];                                      \
 				b = trans[b + s->cls[tb[i]]];                                      \
 				c = trans[c + s->cls[tc[i]]];                                      \
 				d = trans[d + s->cls[td[i]]];                                      \
-				if (a >= out_from)                                                 \
+				if (a >= out_from && a != pa)                                      \
 					report(s, a, from[0] + i + 1, hit, ud);                    \
-				if (b >= out_from)                                                 \
+				if (b >= out_from && b != pb)                                      \
 					report(s, b, from[1] + i + 1, hit, ud);                    \
-				if (c >= out_from)                                                 \
+				if (c >= out_from && c != pc)                                      \
 					report(s, c, from[2] + i + 1, hit, ud);                    \
-				if (d >= out_from)                                                 \
+				if (d >= out_from && d != pd)                                      \
 					report(s, d, from[3] + i + 1, hit, ud);                    \
 			}                                                                          \
 			st[0] = a, st[1] = b, st[2] = c, st[3] = d;                                \
@@ -1081,8 +1084,9 @@ static inline void report(const wn_litset *s, uint32_t st, size_t end, hit_at_fn
 		for (size_t j = 0; j < LANES; j++) {                                               \
 			uint32_t x = st[j];                                                        \
 			for (size_t i = from[j] + common; i < to[j]; i++) {                        \
+				uint32_t px = x;                                                   \
 				x = trans[x + s->cls[t[i]]];                                       \
-				if (x >= out_from)                                                 \
+				if (x >= out_from && x != px)                                      \
 					report(s, x, i + 1, hit, ud);                              \
 			}                                                                          \
 		}                                                                                  \

@@ -60,7 +60,10 @@ int wn_litset_add(wn_litset *s, const char *lit, uint32_t tag);
 int wn_litset_build(wn_litset *s);
 
 /* Scan `len` bytes at `text`; call hit(tag, ud) for every occurrence of a
- * registered literal (a tag can be reported more than once). */
+ * registered literal (a tag can be reported more than once), except that
+ * inside a run of one repeated byte ("______" holds "____" three times)
+ * only the first is reported. (Bytes other than letters and the space may
+ * share a column of the automaton and then count as one byte here.) */
 void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
 		    void (*hit)(uint32_t tag, void *ud), void *ud);
 
