@@ -435,6 +435,20 @@ void wn_text_features_add(wn_text_features *out, const char *text, size_t len, b
 
 /* ---- classes ------------------------------------------------------------- */
 
+/* The reasons, compared by address: every unit's reason is one of these. */
+static const char R_DOUBLED_TEXT[] = "heuristic:doubled-text";
+static const char R_FEW_STOPWORDS[] = "heuristic:few-stopwords";
+static const char R_FOOTER[] = "heuristic:footer";
+static const char R_HEADER[] = "heuristic:header";
+static const char R_LINK[] = "heuristic:link";
+static const char R_MENU[] = "heuristic:menu";
+static const char R_NO_LETTERS[] = "heuristic:no-letters";
+static const char R_NO_PUNCTUATION[] = "heuristic:no-punctuation";
+static const char R_REPEATED_CAPTION[] = "heuristic:repeated-caption";
+static const char R_SEPARATORS[] = "heuristic:separators";
+static const char R_TITLE_CAPTION[] = "heuristic:title-caption";
+static const char R_TITLE_CASE[] = "heuristic:title-case";
+
 enum cls { CLS_BAD, CLS_SHORT, CLS_NEAR, CLS_GOOD };
 
 /* Tuned on text-browser dumps of news pages; see README "Heuristics". */
@@ -468,15 +482,15 @@ static void classify(unit *u, bool english)
 	const wn_text_features *f = &u->f;
 	u->reason = NULL;
 	if (f->words == 0) {
-		u->cls = CLS_BAD, u->reason = "heuristic:no-letters";
+		u->cls = CLS_BAD, u->reason = R_NO_LETTERS;
 		return;
 	}
 	if (f->url_chars && (f->url_chars * 2 > f->chars || f->words <= 12)) {
-		u->cls = CLS_BAD, u->reason = "heuristic:link";
+		u->cls = CLS_BAD, u->reason = R_LINK;
 		return;
 	}
 	if (f->separators >= 2 && f->words < 8 * f->separators) {
-		u->cls = CLS_BAD, u->reason = "heuristic:separators";
+		u->cls = CLS_BAD, u->reason = R_SEPARATORS;
 		return;
 	}
 	if (f->chars < LENGTH_LOW) {
@@ -490,7 +504,7 @@ static void classify(unit *u, bool english)
 		else if (sd >= STOPWORDS_LOW)
 			u->cls = CLS_NEAR;
 		else
-			u->cls = CLS_BAD, u->reason = "heuristic:few-stopwords";
+			u->cls = CLS_BAD, u->reason = R_FEW_STOPWORDS;
 		return;
 	}
 	double tc = f->content_words ? (double)f->capitalised / f->content_words : 0;
@@ -499,7 +513,7 @@ static void classify(unit *u, bool english)
 	else if (tc < TITLE_CASE_MAX && f->chars > LENGTH_HIGH)
 		u->cls = CLS_NEAR; /* long and sentence-cased: prose-like without its full stop */
 	else
-		u->cls = CLS_BAD, u->reason = f->terminal ? "heuristic:title-case" : "heuristic:no-punctuation";
+		u->cls = CLS_BAD, u->reason = f->terminal ? R_TITLE_CASE : R_NO_PUNCTUATION;
 }
 
 /* "X X": a text browser prints an image's alt text and its title together. */
@@ -586,9 +600,9 @@ static bool sentence_like(const unit *u, bool english)
 static bool strong_bad(const unit *u)
 {
 	return u->gone || (u->cls == CLS_BAD && u->reason &&
-			   (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:separators") ||
-			    !strcmp(u->reason, "heuristic:no-letters") || !strcmp(u->reason, "heuristic:doubled-text") ||
-			    !strcmp(u->reason, "heuristic:repeated-caption")));
+			   ((u->reason == R_LINK) || (u->reason == R_SEPARATORS) ||
+			    (u->reason == R_NO_LETTERS) || (u->reason == R_DOUBLED_TEXT) ||
+			    (u->reason == R_REPEATED_CAPTION)));
 }
 
 /* A heading-shaped paragraph (a few words, no sentence end, no list
@@ -616,7 +630,7 @@ static bool subheading(const wn_doc *doc, const unit *us, size_t n, size_t i)
 static bool stray(const unit *u)
 {
 	return !u->gone && u->cls == CLS_BAD &&
-	       (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:no-letters"));
+	       ((u->reason == R_LINK) || (u->reason == R_NO_LETTERS));
 }
 
 /* A title: a few words, no sentence end but ? or !. */
@@ -636,7 +650,7 @@ static bool heading_like(const wn_doc *doc, const unit *u)
 /* A byline ("By ...") or a short line with a year: for the metadata filter. */
 static bool meta_like(const wn_doc *doc, const unit *u)
 {
-	if (u->gone || (strong_bad(u) && strcmp(u->reason, "heuristic:separators")) || u->f.bullet ||
+	if (u->gone || (strong_bad(u) && (u->reason != R_SEPARATORS)) || u->f.bullet ||
 	    u->f.words > 14)
 		return false;
 	const wn_line *l = &doc->lines[doc->blocks[u->block].first];
@@ -691,7 +705,7 @@ static void drop_title_prefixed(const wn_doc *doc, unit *us, size_t n, const uni
 			unsigned char c = (unsigned char)x[t->len + 1];
 			if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
 				u->cls = CLS_BAD;
-				u->reason = "heuristic:title-caption";
+				u->reason = R_TITLE_CAPTION;
 				u->keep = false;
 			}
 		}
@@ -748,7 +762,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (us[i].gone)
 			us[i].cls = CLS_BAD, us[i].reason = NULL;
 		else if (doubled(doc, &us[i]))
-			us[i].cls = CLS_BAD, us[i].reason = "heuristic:doubled-text";
+			us[i].cls = CLS_BAD, us[i].reason = R_DOUBLED_TEXT;
 		else
 			classify(&us[i], english);
 	}
@@ -758,7 +772,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		bool caption = a->f.terminal ? a->f.words >= 5 : a->f.words >= 15; /* titles are shorter */
 		if (!a->gone && !b->gone && caption && same_text(doc, a, b)) {
 			a->cls = b->cls = CLS_BAD;
-			a->reason = b->reason = "heuristic:repeated-caption";
+			a->reason = b->reason = R_REPEATED_CAPTION;
 		}
 	}
 	/* The article: the heaviest segment, joined with dense neighbours. */
@@ -790,7 +804,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (u->gone || u->cls == CLS_BAD) {
 			/* a long sentence of names and numbers inside the article */
 			u->keep = !strong_bad(u) && u->f.terminal && u->f.chars > LENGTH_HIGH &&
-				  strcmp(u->reason, "heuristic:menu") != 0;
+				  u->reason != R_MENU;
 			/* a subheading: between prose and the paragraph it heads */
 			u->keep = u->keep || (!strong_bad(u) && subheading(doc, us, n, i));
 			i++;
@@ -810,7 +824,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		for (size_t k = i; k < j; k++) {
 			us[k].keep = !menu;
 			if (menu)
-				us[k].reason = "heuristic:menu";
+				us[k].reason = R_MENU;
 		}
 		i = j;
 	}
@@ -867,7 +881,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 			continue;
 		const char *reason = u->reason;
 		if (!reason)
-			reason = i < a ? "heuristic:header" : "heuristic:footer";
+			reason = i < a ? R_HEADER : R_FOOTER;
 		rc = remove_unit(doc, u, reason);
 	}
 	free(us);
