@@ -29,40 +29,43 @@ static inline bool keyed_less(const keyed_line *x, const keyed_line *y)
 	return x->key < y->key || (x->key == y->key && x->line < y->line);
 }
 
-/* Sort by key, then line, with the comparison inlined (qsort's call per
- * comparison was most of the cost): insertion sort for runs of 16, then
- * merges through `tmp` (n entries), O(n log n) whatever the input. Pairs
- * are distinct (one per line), so the order is fully determined. */
-static void sort_keyed(keyed_line *v, keyed_line *tmp, size_t n)
+static void sift_down(keyed_line *v, size_t root, size_t n)
 {
-	for (size_t run = 0; run < n; run += 16) {
-		size_t end = run + 16 < n ? run + 16 : n;
-		for (size_t i = run + 1; i < end; i++) {
+	keyed_line x = v[root];
+	for (size_t child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && keyed_less(&v[child], &v[child + 1]))
+			child++;
+		if (!keyed_less(&x, &v[child]))
+			break;
+		v[root] = v[child];
+	}
+	v[root] = x;
+}
+
+/* Sort by key, then line, with the comparison inlined (qsort's call per
+ * comparison was most of the cost): insertion sort for a few, heapsort
+ * beyond, O(n log n) whatever the input and no memory of its own. Pairs
+ * are distinct (one per line), so the order is fully determined. */
+static void sort_keyed(keyed_line *v, size_t n)
+{
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
 			keyed_line x = v[i];
 			size_t j = i;
-			for (; j > run && keyed_less(&x, &v[j - 1]); j--)
+			for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
 				v[j] = v[j - 1];
 			v[j] = x;
 		}
+		return;
 	}
-	keyed_line *from = v, *to = tmp;
-	for (size_t width = 16; width < n; width *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t a = lo, b = mid, o = lo;
-			while (a < mid && b < hi)
-				to[o++] = keyed_less(&from[b], &from[a]) ? from[b++] : from[a++];
-			while (a < mid)
-				to[o++] = from[a++];
-			while (b < hi)
-				to[o++] = from[b++];
-		}
-		keyed_line *t = from;
-		from = to;
-		to = t;
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t end = n - 1; end > 0; end--) {
+		keyed_line t = v[0];
+		v[0] = v[end];
+		v[end] = t;
+		sift_down(v, 0, end);
 	}
-	if (from != v)
-		memcpy(v, from, n * sizeof *v);
 }
 
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
@@ -70,8 +73,7 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	*keys = NULL;
 	*line_of = NULL;
 	*nkeys = 0;
-	/* the lines' keys, then room to merge them */
-	keyed_line *kl = malloc((doc->nlines ? doc->nlines : 1) * 2 * sizeof *kl);
+	keyed_line *kl = malloc((doc->nlines ? doc->nlines : 1) * sizeof *kl);
 	if (!kl)
 		return -ENOMEM;
 	size_t n = 0;
@@ -85,7 +87,7 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 		}
 		kl[n++].line = i;
 	}
-	sort_keyed(kl, kl + n, n);
+	sort_keyed(kl, n);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || kl[u - 1].key != kl[i].key)

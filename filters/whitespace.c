@@ -158,10 +158,13 @@ static int ends_open(const wn_line *l)
 	return !strchr(".!?:;\"')]", c) && (unsigned char)c < 0x80;
 }
 
+/* Widths above this mean no hard wrapping: kept as this, in a byte a line. */
+#define WIDTH_CAP 101
+
 /* Hard-wrapped text: most long lines end near one common width and run on
  * into the next line without closing punctuation. width[i] is line i's
- * width in code points, indentation included. */
-static bool detect_wrapped(const wn_doc *doc, const size_t *width)
+ * width in code points, indentation included, at most WIDTH_CAP. */
+static bool detect_wrapped(const wn_doc *doc, const uint8_t *width)
 {
 	size_t maxw = 0, long_lines = 0;
 	for (size_t i = 0; i < doc->nlines; i++) {
@@ -175,7 +178,7 @@ static bool detect_wrapped(const wn_doc *doc, const size_t *width)
 	size_t near_edge = 0, run_on = 0;
 	for (size_t i = 0; i + 1 < doc->nlines; i++) {
 		const wn_line *l = &doc->lines[i];
-		if (l->blank || width[i] + 20 < maxw)
+		if (l->blank || (size_t)width[i] + 20 < maxw)
 			continue;
 		near_edge++;
 		run_on += !doc->lines[i + 1].blank && ends_open(l);
@@ -186,11 +189,13 @@ static bool detect_wrapped(const wn_doc *doc, const size_t *width)
 int wn_filter_whitespace(wn_doc *doc, const wn_filter_ctx *ctx)
 {
 	(void)ctx;
-	size_t *width = malloc((doc->nlines ? doc->nlines : 1) * sizeof *width);
+	uint8_t *width = malloc(doc->nlines ? doc->nlines : 1);
 	if (!width)
 		return -ENOMEM;
-	for (size_t i = 0; i < doc->nlines; i++)
-		width[i] = normalise_line(&doc->lines[i]);
+	for (size_t i = 0; i < doc->nlines; i++) {
+		size_t w = normalise_line(&doc->lines[i]);
+		width[i] = (uint8_t)(w < WIDTH_CAP ? w : WIDTH_CAP);
+	}
 	doc->wrapped = detect_wrapped(doc, width);
 	free(width);
 	return wn_doc_rebuild_blocks(doc);
