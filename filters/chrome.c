@@ -7,53 +7,15 @@
 #include <strings.h>
 #include <xxhash.h>
 
-/* The key of an all-ASCII line, without allocating: the common case. */
-static uint64_t ascii_key(const char *text, size_t len)
-{
-	char buf[512];
-	XXH3_state_t st;
-	XXH3_64bits_reset(&st);
-	size_t o = 0;
-	bool space = false, any = false;
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-		if (c == ' ' || c == '\t') {
-			space = any;
-			continue;
-		}
-		any = true;
-		if (o + 2 > sizeof buf) {
-			XXH3_64bits_update(&st, buf, o);
-			o = 0;
-		}
-		if (space) {
-			buf[o++] = ' ';
-			space = false;
-		}
-		buf[o++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (c >= '0' && c <= '9') ? '0' : c;
-	}
-	XXH3_64bits_update(&st, buf, o);
-	return XXH3_64bits_digest(&st);
-}
-
 int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
 {
-	bool ascii = true;
-	for (size_t i = 0; i < len && ascii; i++)
-		ascii = (unsigned char)text[i] < 0x80;
-	if (ascii) {
-		*key = ascii_key(text, len);
-		return 0;
-	}
-	char *k = wn_fold_key(text, len);
+	char stack[8192];
+	char *k = WN_FOLD_KEY_MAX(len) <= sizeof stack ? stack : malloc(WN_FOLD_KEY_MAX(len));
 	if (!k)
 		return -ENOMEM;
-	size_t n = 0;
-	for (; k[n]; n++)
-		if (k[n] >= '0' && k[n] <= '9')
-			k[n] = '0';
-	*key = XXH3_64bits(k, n); /* same as ascii_key for ASCII text */
-	free(k);
+	*key = XXH3_64bits(k, wn_fold_key_into(text, len, true, k));
+	if (k != stack)
+		free(k);
 	return 0;
 }
 
@@ -62,12 +24,48 @@ typedef struct {
 	size_t line;
 } keyed_line;
 
-static int cmp_keyed(const void *a, const void *b)
+static inline bool keyed_less(const keyed_line *x, const keyed_line *y)
 {
-	const keyed_line *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return x->key < y->key || (x->key == y->key && x->line < y->line);
+}
+
+static void sift_down(keyed_line *v, size_t root, size_t n)
+{
+	keyed_line x = v[root];
+	for (size_t child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && keyed_less(&v[child], &v[child + 1]))
+			child++;
+		if (!keyed_less(&x, &v[child]))
+			break;
+		v[root] = v[child];
+	}
+	v[root] = x;
+}
+
+/* Sort by key, then line, with the comparison inlined (qsort's call per
+ * comparison was most of the cost): insertion sort for a few, heapsort
+ * beyond, O(n log n) whatever the input and no memory of its own. Pairs
+ * are distinct (one per line), so the order is fully determined. */
+static void sort_keyed(keyed_line *v, size_t n)
+{
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			keyed_line x = v[i];
+			size_t j = i;
+			for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+		return;
+	}
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t end = n - 1; end > 0; end--) {
+		keyed_line t = v[0];
+		v[0] = v[end];
+		v[end] = t;
+		sift_down(v, 0, end);
+	}
 }
 
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
@@ -89,7 +87,7 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 		}
 		kl[n++].line = i;
 	}
-	qsort(kl, n, sizeof *kl, cmp_keyed);
+	sort_keyed(kl, n);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || kl[u - 1].key != kl[i].key)
@@ -115,29 +113,48 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	return 0;
 }
 
+/* The first min(n, 8) bytes of `name` packed as a key, or 0 when the
+ * name is not n bytes long. */
+static uint64_t month_key(const char *name, size_t n)
+{
+	uint64_t key = 0;
+	size_t k = 0;
+	for (; name[k]; k++)
+		if (k < 8)
+			key |= (uint64_t)(unsigned char)name[k] << (8 * k);
+	return k == n ? key : 0;
+}
+
 /* Bylines and date lines repeat from page to page (the same author, the
  * same month once digits are folded) but carry the article's metadata:
  * they are left for the metadata filter, which runs next. */
 static bool metadata_like(const char *t, size_t len)
 {
-	if (len > 120 || wn_count_words(t, len) > 12)
+	wn_word_count words;
+	wn_word_count_init(&words, t, len);
+	if (len > 120 || wn_words_exceed(&words, 12))
 		return false;
 	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
 	    t[3] >= 'A' && t[3] <= 'Z')
 		return true;
+	/* Month names (and their short forms) packed as lower-case keys. */
 	static const char *const months[] = {
 		"january", "february", "march", "april", "may", "june", "july", "august",
 		"september", "october", "november", "december", "jan", "feb", "mar", "apr",
-		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", NULL};
+		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"};
 	bool digit = false, month = false;
 	for (size_t i = 0; i < len;) {
 		if (t[i] >= '0' && t[i] <= '9')
 			digit = true;
 		size_t w = 0; /* a run of ASCII letters: is it a month's name? */
-		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z')
+		uint64_t key = 0;
+		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z') {
+			if (w < 8)
+				key |= (uint64_t)(unsigned char)(t[i + w] | 32) << (8 * w);
 			w++;
-		for (size_t m = 0; months[m] && !month && w; m++)
-			month = strlen(months[m]) == w && !strncasecmp(t + i, months[m], w);
+		}
+		for (size_t m = 0; m < sizeof months / sizeof months[0] && !month && w >= 3 && w <= 9; m++)
+			month = month_key(months[m], w) == key && (w <= 8 || (t[i + 8] | 32) == months[m][8]);
 		i += w ? w : 1;
 	}
 	if (month && digit)

@@ -1,6 +1,8 @@
 /* common.c — text helpers shared by the filters (see filter.h). */
 #include "filters/filter.h"
+#include "filters/swar.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -15,19 +17,25 @@ static bool is_wordchar(int32_t cp)
 	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
-size_t wn_count_words(const char *text, size_t len)
+static inline bool ascii_wordchar(unsigned char c)
 {
-	size_t words = 0;
-	bool in = false;
-	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
-	for (size_t i = 0; i < len;) {
-		int32_t cp;
+	return (unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10;
+}
+
+/* Count words from wc->pos until more than `limit` are seen or the text ends. */
+static void count_until(wn_word_count *wc, size_t limit)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)wc->text;
+	size_t i = wc->pos, len = wc->len, words = wc->words;
+	bool in = wc->in_word;
+	while (i < len && words <= limit) {
 		if (s[i] < 0x80) { /* ASCII: no decoding needed */
-			bool w = is_wordchar(s[i++]);
-			words += w && !in;
+			bool w = ascii_wordchar(s[i++]);
+			words += w & !in;
 			in = w;
 			continue;
 		}
+		int32_t cp;
 		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
 		if (k <= 0) {
 			i++;
@@ -40,18 +48,66 @@ size_t wn_count_words(const char *text, size_t len)
 			words++;
 		in = w;
 	}
-	return words;
+	wc->pos = i;
+	wc->words = words;
+	wc->in_word = in;
 }
 
-char *wn_fold_key(const char *text, size_t len)
+size_t wn_count_words(const char *text, size_t len)
 {
-	char *out = malloc(len * 3 + 1); /* case folding can grow a character */
-	if (!out)
-		return NULL;
+	wn_word_count wc;
+	wn_word_count_init(&wc, text, len);
+	count_until(&wc, SIZE_MAX - 1);
+	return wc.words;
+}
+
+void wn_word_count_init(wn_word_count *wc, const char *text, size_t len)
+{
+	*wc = (wn_word_count){.text = text, .len = len};
+}
+
+bool wn_words_exceed(wn_word_count *wc, size_t limit)
+{
+	if (wc->words <= limit && wc->pos < wc->len)
+		count_until(wc, limit);
+	return wc->words > limit;
+}
+
+/* Eight ASCII bytes at s that fold to themselves but for case (and digits):
+ * no tab, no doubled space, and not ending in a space, which may be
+ * trailing; a space at the start is safe when something was written. */
+static inline bool plain_chunk(uint64_t x, bool written)
+{
+	uint64_t sp = wn_swar_eq(x, ' ');
+	return !(x & WN_SWAR_HIGHS) && !wn_swar_eq(x, '\t') && !(sp & (sp << 8)) && !(sp >> 56) &&
+	       (written || !(sp & 0x80));
+}
+
+size_t wn_fold_key_into(const char *text, size_t len, bool zero_digits, char *out)
+{
 	size_t o = 0;
 	bool space = false;
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
 	for (size_t i = 0; i < len;) {
+		if (WN_SWAR_LE && i + 8 <= len) {
+			uint64_t x = wn_swar_load(s + i);
+			/* a pending space is written before a chunk that starts with none */
+			if (plain_chunk(x, o > 0) && !(space && (x & 0xFF) == ' ')) {
+				if (space) {
+					out[o++] = ' ';
+					space = false;
+				}
+				x = wn_swar_lower(x);
+				if (zero_digits) {
+					uint64_t d = wn_swar_range(x, '0', '9') >> 7;
+					x = (x & ~(d * 0xFF)) | (d * '0');
+				}
+				memcpy(out + o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+		}
 		int32_t cp;
 		if (s[i] < 0x80) { /* ASCII, the common case: the same rules without utf8proc */
 			unsigned char a = s[i++];
@@ -63,6 +119,8 @@ char *wn_fold_key(const char *text, size_t len)
 				out[o++] = ' ';
 				space = false;
 			}
+			if (zero_digits && a >= '0' && a <= '9')
+				a = '0';
 			out[o++] = (char)(a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a);
 			continue;
 		}
@@ -85,5 +143,14 @@ char *wn_fold_key(const char *text, size_t len)
 		o += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out + o);
 	}
 	out[o] = '\0';
+	return o;
+}
+
+char *wn_fold_key(const char *text, size_t len)
+{
+	char *out = malloc(WN_FOLD_KEY_MAX(len)); /* case folding can grow a character */
+	if (!out)
+		return NULL;
+	wn_fold_key_into(text, len, false, out);
 	return out;
 }

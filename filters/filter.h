@@ -43,7 +43,26 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx);
  * fold), white space folded, ASCII digits kept. Caller frees. */
 char *wn_fold_key(const char *text, size_t len);
 
+/* The same key written to `out`, which holds at least WN_FOLD_KEY_MAX(len)
+ * bytes; returns its length (NUL-terminated). With `zero_digits`, every
+ * ASCII digit of the key becomes '0'. No allocation. */
+#define WN_FOLD_KEY_MAX(len) ((len) * 3 + 1)
+size_t wn_fold_key_into(const char *text, size_t len, bool zero_digits, char *out);
+
 /* Words in a line: maximal runs of letters or digits (Unicode aware). */
 size_t wn_count_words(const char *text, size_t len);
+
+/* The same count, taken only as far as a question needs: "has the text
+ * more than `limit` words?" reads up to the word that passes the limit and
+ * remembers where it stopped, so later questions about the same text go on
+ * from there. Initialise with wn_word_count_init. */
+typedef struct wn_word_count {
+	const char *text;
+	size_t len, pos, words;
+	bool in_word;
+} wn_word_count;
+
+void wn_word_count_init(wn_word_count *wc, const char *text, size_t len);
+bool wn_words_exceed(wn_word_count *wc, size_t limit);
 
 #endif

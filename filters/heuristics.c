@@ -1,5 +1,6 @@
 /* heuristics.c — paragraph classes, article segment, context (see heuristics.h). */
 #include "filters/heuristics.h"
+#include "filters/swar.h"
 
 #include <errno.h>
 #include <math.h>
@@ -32,48 +33,116 @@ static const char *const stopwords[] = {
 	"won", "would", "wouldn", "yet", "you", "your", "yours", "yourself", "yourselves",
 };
 
-/* Open-addressing table over the list, built once: the lookup is on every word. */
-#define STOP_SLOTS 1024
-static const char *stop_table[STOP_SLOTS];
+/* The list as a hash table built once, probed once per word without a
+ * branch: a word is its lower-case bytes packed into a 64-bit and a 16-bit
+ * key (zero-padded); the table is STOP_BUCKETS buckets of six slots, one
+ * cache line each (4 KiB in all: it stays in cache between documents), and
+ * the build picks a hash multiplier under which no bucket overflows. */
+#define STOP_BUCKETS 64
+#define STOP_SLOTS 6
+#define STOP_LONGEST 10 /* bytes of the longest stopword ("themselves") */
+_Static_assert(STOP_SLOTS == 6, "stop_lookup compares six slots");
+typedef struct {
+	_Alignas(64) uint64_t lo[STOP_SLOTS];
+	uint16_t hi[STOP_SLOTS];
+} stop_bucket;
+static stop_bucket stop_table[STOP_BUCKETS];
+static uint64_t stop_mul;
+static bool stop_built; /* read with acquire: the table is ready */
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 
-static uint32_t word_hash(const char *w, size_t n)
+static inline uint32_t stop_hash(uint64_t lo, uint64_t hi, uint64_t mul)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)w[i]) * 16777619u;
-	return h;
+	return (uint32_t)(((lo ^ (hi * 0xC2B2AE3D27D4EB4Full)) * mul) >> 58) & (STOP_BUCKETS - 1);
+}
+
+/* Pack n <= 16 bytes, ASCII letters folded to lower case; false when a
+ * byte is not ASCII. (c | 0x20 is a lower-case letter only when c is that
+ * letter in either case, so folding every byte is safe.) */
+static inline bool stop_pack(const char *w, size_t n, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = 0, b = 0;
+	unsigned char any = 0;
+	size_t i = 0;
+	for (; i < n && i < 8; i++) {
+		unsigned char c = (unsigned char)w[i];
+		any |= c;
+		a |= (uint64_t)(c | 0x20) << (8 * i);
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+		any |= c;
+		b |= (uint64_t)(c | 0x20) << (8 * (i - 8));
+	}
+	*lo = a;
+	*hi = b;
+	return any < 0x80;
+}
+
+static bool stop_fill(uint64_t mul)
+{
+	memset(stop_table, 0, sizeof stop_table);
+	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
+		size_t n = strlen(stopwords[i]);
+		uint64_t lo, hi;
+		if (n > STOP_LONGEST) /* cannot be: the unit test finds every word */
+			continue;
+		stop_pack(stopwords[i], n, &lo, &hi);
+		stop_bucket *b = &stop_table[stop_hash(lo, hi, mul)];
+		size_t k = 0;
+		while (k < STOP_SLOTS && b->lo[k])
+			k++;
+		if (k == STOP_SLOTS)
+			return false;
+		b->lo[k] = lo;
+		b->hi[k] = (uint16_t)hi;
+	}
+	return true;
 }
 
 static void build_stop_table(void)
 {
-	for (size_t i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++) {
-		uint32_t h = word_hash(stopwords[i], strlen(stopwords[i]));
-		while (stop_table[h % STOP_SLOTS])
-			h++;
-		stop_table[h % STOP_SLOTS] = stopwords[i];
-	}
+	/* Odd multipliers from a fixed sequence: the same table every run. */
+	uint64_t mul = 0x9E3779B97F4A7C15ull;
+	while (!stop_fill(mul))
+		mul = (mul * 6364136223846793005ull + 1442695040888963407ull) | 1;
+	stop_mul = mul;
+	__atomic_store_n(&stop_built, true, __ATOMIC_RELEASE);
+}
+
+static inline void stop_ready(void)
+{
+	if (!__atomic_load_n(&stop_built, __ATOMIC_ACQUIRE))
+		pthread_once(&stop_once, build_stop_table);
+}
+
+/* Is the packed word (from stop_pack, at most STOP_LONGEST bytes) in the list? */
+static inline bool stop_lookup(uint64_t lo, uint64_t hi)
+{
+	const stop_bucket *b = &stop_table[stop_hash(lo, hi, stop_mul)];
+#define SLOT(k) ((b->lo[k] == lo) & (b->hi[k] == hi))
+	return SLOT(0) | SLOT(1) | SLOT(2) | SLOT(3) | SLOT(4) | SLOT(5); /* STOP_SLOTS */
+#undef SLOT
+}
+
+static inline bool is_stopword(const char *word, size_t len)
+{
+	uint64_t lo, hi;
+	if (len == 0 || len > STOP_LONGEST || !stop_pack(word, len, &lo, &hi))
+		return false;
+	stop_ready();
+	return stop_lookup(lo, hi);
 }
 
 bool wn_english_stopword(const char *word, size_t len)
 {
-	char low[16];
-	if (len == 0 || len >= sizeof low)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)word[i];
-		if (c >= 0x80)
-			return false;
-		low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	pthread_once(&stop_once, build_stop_table);
-	for (uint32_t h = word_hash(low, len);; h++) {
-		const char *s = stop_table[h % STOP_SLOTS];
-		if (!s)
-			return false;
-		if (!strncmp(s, low, len) && s[len] == '\0')
-			return true;
-	}
+	return is_stopword(word, len);
+}
+
+const char *const *wn_english_stopwords(size_t *n)
+{
+	*n = sizeof stopwords / sizeof stopwords[0];
+	return stopwords;
 }
 
 static bool is_cjk(int32_t cp)
@@ -143,6 +212,8 @@ static size_t url_len_at(const char *s, size_t i, size_t n)
 {
 	if ((s[i] != 'h' && s[i] != 'w') || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' && s[i - 1] != '['))
 		return 0;
+	if (n - i < 4 || (s[i + 1] != 't' && s[i + 1] != 'w')) /* neither "http" nor "www." */
+		return 0;
 	if (!((n - i >= 7 && !strncmp(s + i, "http://", 7)) || (n - i >= 8 && !strncmp(s + i, "https://", 8)) ||
 	      (n - i >= 4 && !strncmp(s + i, "www.", 4))))
 		return 0;
@@ -164,63 +235,169 @@ static bool list_marker(const char *s, size_t n)
 	return d > 0 && d + 1 < n && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
 }
 
-void wn_text_features_add(wn_text_features *f, const char *text, size_t len, bool first)
+static inline bool ascii_letter(unsigned char c)
 {
+	return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+/* A word ended: `stop` it is a stopword; `letter`, `upper` its first
+ * character is a letter, an upper-case one. No branch: the outcome of the
+ * stopword test is a coin toss to the branch predictor. */
+static inline void end_word(wn_text_features *f, bool stop, bool letter, bool upper)
+{
+	bool content = !stop & letter;
+	f->words++;
+	f->stopwords += stop;
+	f->content_words += content;
+	f->capitalised += content & upper;
+}
+
+/* Four digits that just ended at `end` (exclusive): a year 1900-2099? */
+static inline bool year_before(const char *text, size_t end)
+{
+	const char *y = text + end - 4;
+	return (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
+}
+
+/* One pass; ASCII letters go by whole runs, other characters one by one. */
+void wn_text_features_add(wn_text_features *out, const char *text, size_t len, bool first)
+{
+	wn_text_features acc = *out, *f = &acc; /* counted in registers, stored once */
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
-	size_t wstart = 0;
 	bool in_word = false, seen_letter = false;
-	int32_t wfirst = 0, last = 0, last_open = 0;
+	bool w_letter = false, w_upper = false; /* the current word's first character */
+	int32_t last = 0, last_open = 0;
 	uint32_t digits = 0;
+	bool run_stop = false; /* the current word's first run is a stopword ... */
+	size_t run_end = 0;    /* ... and ends here */
+	stop_ready();
 	if (first) {
 		f->bullet = list_marker(text, len);
 		f->starts_upper = false;
 	}
-	for (size_t i = 0; i <= len;) {
-		int32_t cp = 0;
-		utf8proc_ssize_t k = 1;
-		if (i < len) {
-			size_t u = url_len_at(text, i, len);
-			if (u) { /* a URL is one word, never prose */
-				f->url_chars += (uint32_t)u;
-				f->chars += (uint32_t)u;
-				f->words++;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		if (c == ' ') { /* the most common character after letters: ends a word */
+			if (in_word) {
+				end_word(f, run_stop & (run_end == i), w_letter, w_upper);
 				in_word = false;
-				i += u;
+			}
+			f->has_year |= digits == 4 && year_before(text, i);
+			digits = 0;
+			f->chars++;
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			if (c == 'h' || c == 'w') {
+				size_t u = url_len_at(text, i, len);
+				if (u) { /* a URL is one word, never prose (it follows no word) */
+					f->url_chars += (uint32_t)u;
+					f->chars += (uint32_t)u;
+					f->words++;
+					i += u;
+					continue;
+				}
+			}
+			if (ascii_letter(c)) {
+				/* the run, packed as a stopword key on the way */
+				uint64_t lo, hi = 0;
+				size_t j;
+				if (WN_SWAR_LE && i + 16 <= len) {
+					uint64_t x = wn_swar_load(s + i) | (WN_SWAR_ONES * 0x20);
+					uint64_t stop_at = ~wn_swar_range(x, 'a', 'z') & WN_SWAR_HIGHS;
+					if (stop_at) {
+						size_t r = (size_t)__builtin_ctzll(stop_at) >> 3;
+						lo = x & ((1ull << (8 * r)) - 1);
+						j = i + r;
+					} else {
+						uint64_t y = wn_swar_load(s + i + 8) | (WN_SWAR_ONES * 0x20);
+						lo = x;
+						stop_at = ~wn_swar_range(y, 'a', 'z') & WN_SWAR_HIGHS;
+						if (stop_at) {
+							size_t r = (size_t)__builtin_ctzll(stop_at) >> 3;
+							hi = r ? y & ((1ull << (8 * r)) - 1) : 0;
+							j = i + 8 + r;
+						} else { /* 16 letters and more: no stopword */
+							j = i + 16;
+							while (j < len && ascii_letter(s[j]))
+								j++;
+						}
+					}
+				} else {
+					lo = (uint64_t)(c | 0x20);
+					for (j = i + 1; j < len && ascii_letter(s[j]); j++) {
+						size_t at = j - i;
+						if (at < 8)
+							lo |= (uint64_t)(s[j] | 0x20) << (8 * at);
+						else if (at < 16)
+							hi |= (uint64_t)(s[j] | 0x20) << (8 * (at - 8));
+					}
+				}
+				f->has_year |= digits == 4 && year_before(text, i);
+				digits = 0;
+				f->chars += (uint32_t)(j - i);
+				if (!in_word) {
+					in_word = true;
+					w_letter = true;
+					w_upper = c <= 'Z';
+					/* a word that is this run alone may be a stopword */
+					run_stop = j - i <= STOP_LONGEST && stop_lookup(lo, hi);
+					run_end = j;
+				}
+				if (first && !seen_letter) {
+					seen_letter = true;
+					f->starts_upper = c <= 'Z';
+				}
+				last = last_open = s[j - 1];
+				i = j;
 				continue;
 			}
-			if (s[i] < 0x80)
-				cp = s[i]; /* ASCII: the common case */
-			else
-				k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-			if (k <= 0) {
-				cp = 0xFFFD;
-				k = 1;
+			f->chars++;
+			if (c >= '0' && c <= '9') {
+				digits++;
+				if (!in_word) {
+					in_word = true;
+					w_letter = w_upper = false;
+					run_stop = false;
+				}
+				last = last_open = c;
+				i++;
+				continue;
 			}
+			/* white space or punctuation: ends a word */
+			if (in_word) {
+				end_word(f, run_stop & (run_end == i), w_letter, w_upper);
+				in_word = false;
+			}
+			f->has_year |= digits == 4 && year_before(text, i);
+			digits = 0;
+			if (c == '|')
+				f->separators++;
+			else if (c == '/' && i > 0 && text[i - 1] == ' ' && i + 1 < len && text[i + 1] == ' ')
+				f->separators++;
+			if (c != ' ') {
+				last = c;
+				if (!is_closing(c))
+					last_open = c;
+			}
+			i++;
+			continue;
 		}
-		bool cjk = i < len && is_cjk(cp);
-		bool w = i < len && !cjk && is_word_cp(cp);
-		if (in_word && !w) { /* a word ended */
-			f->words++;
-			size_t wl = i - wstart;
-			if (wn_english_stopword(text + wstart, wl))
-				f->stopwords++;
-			else if (is_letter(wfirst)) {
-				f->content_words++;
-				f->capitalised += is_upper(wfirst);
-			}
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) {
+			cp = 0xFFFD;
+			k = 1;
+		}
+		bool cjk = is_cjk(cp);
+		bool w = !cjk && is_word_cp(cp);
+		if (in_word && !w) {
+			end_word(f, run_stop & (run_end == i), w_letter, w_upper);
 			in_word = false;
 		}
-		if (i == len)
-			break;
-		if (cp >= '0' && cp <= '9') {
-			digits++;
-		} else {
-			if (digits == 4) {
-				const char *y = text + i - 4;
-				f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
-			}
-			digits = 0;
-		}
+		f->has_year |= digits == 4 && year_before(text, i);
+		digits = 0;
 		if (cjk) {
 			f->words++;
 			f->chars += 3;
@@ -229,8 +406,9 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 			f->chars++;
 			if (w && !in_word) {
 				in_word = true;
-				wstart = i;
-				wfirst = cp;
+				w_letter = is_letter(cp);
+				w_upper = is_upper(cp);
+				run_stop = false;
 			}
 		}
 		if (first && !seen_letter && (cjk || is_letter(cp))) {
@@ -239,26 +417,37 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 		}
 		if (is_separator(cp))
 			f->separators++;
-		else if (cp == '/' && i > 0 && text[i - 1] == ' ' && i + 1 < len && text[i + 1] == ' ')
-			f->separators++;
-		if (cp != ' ') {
-			last = cp;
-			if (!is_closing(cp) && !is_trailing_symbol(cp))
-				last_open = cp;
-		}
+		last = cp;
+		if (!is_closing(cp) && !is_trailing_symbol(cp))
+			last_open = cp;
 		i += (size_t)k;
 	}
-	if (digits == 4 && len >= 4) {
-		const char *y = text + len - 4;
-		f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
-	}
+	if (in_word)
+		end_word(f, run_stop & (run_end == len), w_letter, w_upper);
+	if (digits == 4 && len >= 4)
+		f->has_year |= year_before(text, len);
 	if (len) {
 		f->terminal = is_terminal(last_open);
 		f->colon = last == ':';
 	}
+	*out = acc;
 }
 
 /* ---- classes ------------------------------------------------------------- */
+
+/* The reasons, compared by address: every unit's reason is one of these. */
+static const char R_DOUBLED_TEXT[] = "heuristic:doubled-text";
+static const char R_FEW_STOPWORDS[] = "heuristic:few-stopwords";
+static const char R_FOOTER[] = "heuristic:footer";
+static const char R_HEADER[] = "heuristic:header";
+static const char R_LINK[] = "heuristic:link";
+static const char R_MENU[] = "heuristic:menu";
+static const char R_NO_LETTERS[] = "heuristic:no-letters";
+static const char R_NO_PUNCTUATION[] = "heuristic:no-punctuation";
+static const char R_REPEATED_CAPTION[] = "heuristic:repeated-caption";
+static const char R_SEPARATORS[] = "heuristic:separators";
+static const char R_TITLE_CAPTION[] = "heuristic:title-caption";
+static const char R_TITLE_CASE[] = "heuristic:title-case";
 
 enum cls { CLS_BAD, CLS_SHORT, CLS_NEAR, CLS_GOOD };
 
@@ -293,15 +482,15 @@ static void classify(unit *u, bool english)
 	const wn_text_features *f = &u->f;
 	u->reason = NULL;
 	if (f->words == 0) {
-		u->cls = CLS_BAD, u->reason = "heuristic:no-letters";
+		u->cls = CLS_BAD, u->reason = R_NO_LETTERS;
 		return;
 	}
 	if (f->url_chars && (f->url_chars * 2 > f->chars || f->words <= 12)) {
-		u->cls = CLS_BAD, u->reason = "heuristic:link";
+		u->cls = CLS_BAD, u->reason = R_LINK;
 		return;
 	}
 	if (f->separators >= 2 && f->words < 8 * f->separators) {
-		u->cls = CLS_BAD, u->reason = "heuristic:separators";
+		u->cls = CLS_BAD, u->reason = R_SEPARATORS;
 		return;
 	}
 	if (f->chars < LENGTH_LOW) {
@@ -315,7 +504,7 @@ static void classify(unit *u, bool english)
 		else if (sd >= STOPWORDS_LOW)
 			u->cls = CLS_NEAR;
 		else
-			u->cls = CLS_BAD, u->reason = "heuristic:few-stopwords";
+			u->cls = CLS_BAD, u->reason = R_FEW_STOPWORDS;
 		return;
 	}
 	double tc = f->content_words ? (double)f->capitalised / f->content_words : 0;
@@ -324,7 +513,7 @@ static void classify(unit *u, bool english)
 	else if (tc < TITLE_CASE_MAX && f->chars > LENGTH_HIGH)
 		u->cls = CLS_NEAR; /* long and sentence-cased: prose-like without its full stop */
 	else
-		u->cls = CLS_BAD, u->reason = f->terminal ? "heuristic:title-case" : "heuristic:no-punctuation";
+		u->cls = CLS_BAD, u->reason = f->terminal ? R_TITLE_CASE : R_NO_PUNCTUATION;
 }
 
 /* "X X": a text browser prints an image's alt text and its title together. */
@@ -411,9 +600,9 @@ static bool sentence_like(const unit *u, bool english)
 static bool strong_bad(const unit *u)
 {
 	return u->gone || (u->cls == CLS_BAD && u->reason &&
-			   (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:separators") ||
-			    !strcmp(u->reason, "heuristic:no-letters") || !strcmp(u->reason, "heuristic:doubled-text") ||
-			    !strcmp(u->reason, "heuristic:repeated-caption")));
+			   ((u->reason == R_LINK) || (u->reason == R_SEPARATORS) ||
+			    (u->reason == R_NO_LETTERS) || (u->reason == R_DOUBLED_TEXT) ||
+			    (u->reason == R_REPEATED_CAPTION)));
 }
 
 /* A heading-shaped paragraph (a few words, no sentence end, no list
@@ -441,7 +630,7 @@ static bool subheading(const wn_doc *doc, const unit *us, size_t n, size_t i)
 static bool stray(const unit *u)
 {
 	return !u->gone && u->cls == CLS_BAD &&
-	       (!strcmp(u->reason, "heuristic:link") || !strcmp(u->reason, "heuristic:no-letters"));
+	       ((u->reason == R_LINK) || (u->reason == R_NO_LETTERS));
 }
 
 /* A title: a few words, no sentence end but ? or !. */
@@ -461,7 +650,7 @@ static bool heading_like(const wn_doc *doc, const unit *u)
 /* A byline ("By ...") or a short line with a year: for the metadata filter. */
 static bool meta_like(const wn_doc *doc, const unit *u)
 {
-	if (u->gone || (strong_bad(u) && strcmp(u->reason, "heuristic:separators")) || u->f.bullet ||
+	if (u->gone || (strong_bad(u) && (u->reason != R_SEPARATORS)) || u->f.bullet ||
 	    u->f.words > 14)
 		return false;
 	const wn_line *l = &doc->lines[doc->blocks[u->block].first];
@@ -516,7 +705,7 @@ static void drop_title_prefixed(const wn_doc *doc, unit *us, size_t n, const uni
 			unsigned char c = (unsigned char)x[t->len + 1];
 			if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
 				u->cls = CLS_BAD;
-				u->reason = "heuristic:title-caption";
+				u->reason = R_TITLE_CAPTION;
 				u->keep = false;
 			}
 		}
@@ -573,7 +762,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (us[i].gone)
 			us[i].cls = CLS_BAD, us[i].reason = NULL;
 		else if (doubled(doc, &us[i]))
-			us[i].cls = CLS_BAD, us[i].reason = "heuristic:doubled-text";
+			us[i].cls = CLS_BAD, us[i].reason = R_DOUBLED_TEXT;
 		else
 			classify(&us[i], english);
 	}
@@ -583,7 +772,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		bool caption = a->f.terminal ? a->f.words >= 5 : a->f.words >= 15; /* titles are shorter */
 		if (!a->gone && !b->gone && caption && same_text(doc, a, b)) {
 			a->cls = b->cls = CLS_BAD;
-			a->reason = b->reason = "heuristic:repeated-caption";
+			a->reason = b->reason = R_REPEATED_CAPTION;
 		}
 	}
 	/* The article: the heaviest segment, joined with dense neighbours. */
@@ -615,7 +804,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (u->gone || u->cls == CLS_BAD) {
 			/* a long sentence of names and numbers inside the article */
 			u->keep = !strong_bad(u) && u->f.terminal && u->f.chars > LENGTH_HIGH &&
-				  strcmp(u->reason, "heuristic:menu") != 0;
+				  u->reason != R_MENU;
 			/* a subheading: between prose and the paragraph it heads */
 			u->keep = u->keep || (!strong_bad(u) && subheading(doc, us, n, i));
 			i++;
@@ -635,7 +824,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 		for (size_t k = i; k < j; k++) {
 			us[k].keep = !menu;
 			if (menu)
-				us[k].reason = "heuristic:menu";
+				us[k].reason = R_MENU;
 		}
 		i = j;
 	}
@@ -692,7 +881,7 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 			continue;
 		const char *reason = u->reason;
 		if (!reason)
-			reason = i < a ? "heuristic:header" : "heuristic:footer";
+			reason = i < a ? R_HEADER : R_FOOTER;
 		rc = remove_unit(doc, u, reason);
 	}
 	free(us);

@@ -66,6 +66,9 @@ void wn_text_features_add(wn_text_features *f, const char *text, size_t len, boo
 /* Is the (ASCII, any case) word an English stopword? */
 bool wn_english_stopword(const char *word, size_t len);
 
+/* The stopword list itself, in lower case: *n words. */
+const char *const *wn_english_stopwords(size_t *n);
+
 /* The heuristics filter. ctx->data is unused. */
 int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx);
 

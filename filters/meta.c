@@ -30,19 +30,14 @@ static void compile_date(void)
 		(void)pcre2_jit_compile(date_re, PCRE2_JIT_COMPLETE);
 }
 
-/* Offset of the first date in s, or -1. */
-static long find_date(const char *s, size_t n)
+/* Offset of the first date in s, or -1. `md` is match data for date_re
+ * (NULL: none could be made, no date). */
+static long find_date(const char *s, size_t n, pcre2_match_data *md)
 {
-	pthread_once(&date_once, compile_date);
-	if (!date_re)
-		return -1;
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(date_re, NULL);
-	if (!md)
+	if (!date_re || !md)
 		return -1;
 	int rc = pcre2_match(date_re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
-	long at = rc > 0 ? (long)pcre2_get_ovector_pointer(md)[0] : -1;
-	pcre2_match_data_free(md);
-	return at;
+	return rc > 0 ? (long)pcre2_get_ovector_pointer(md)[0] : -1;
 }
 
 static wn_text_features features(const wn_line *l)
@@ -54,9 +49,9 @@ static wn_text_features features(const wn_line *l)
 
 /* Words as the heuristics count them: each CJK character is one, so a
  * Chinese or Japanese sentence is as long as its English translation. */
-static bool is_body_paragraph(const wn_line *l)
+static bool is_body_paragraph(const wn_line *l, const wn_text_features *fp)
 {
-	wn_text_features f = features(l);
+	wn_text_features f = *fp;
 	char last = l->text[l->len - 1];
 	return f.words >= 25 || (f.words >= 12 && (strchr(".!?\"'", last) || (f.terminal && !f.colon)));
 }
@@ -78,9 +73,9 @@ static size_t by_prefix(const char *s)
  * question or an exclamation may be a headline; a CJK full stop may not),
  * and mostly words rather than numbers (a row of a results table is no
  * headline). */
-static bool heading_like(const wn_line *l)
+static bool heading_like(const wn_line *l, const wn_text_features *fp)
 {
-	wn_text_features f = features(l);
+	wn_text_features f = *fp;
 	if (f.words < 2 || f.words > 25 || l->len > 250)
 		return false;
 	uint32_t numbers = f.words - f.stopwords - f.content_words; /* words that start with a digit */
@@ -95,14 +90,16 @@ static bool heading_like(const wn_line *l)
 }
 
 /* Byline and date from one head line; true when the line was used. */
-static int take_byline_date(wn_doc *doc, size_t i, bool *used)
+static int take_byline_date(wn_doc *doc, size_t i, pcre2_match_data *md, bool *used)
 {
 	wn_line *l = &doc->lines[i];
 	*used = false;
-	size_t words = wn_count_words(l->text, l->len);
-	if (words > 16)
+	wn_word_count count;
+	wn_word_count_init(&count, l->text, l->len);
+	if (wn_words_exceed(&count, 16))
 		return 0;
-	long d = find_date(l->text, l->len);
+	size_t words = count.words; /* all of them: at most 16 */
+	long d = find_date(l->text, l->len, md);
 	int rc = 0;
 	bool named = false;
 	size_t by = by_prefix(l->text);
@@ -162,29 +159,34 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 	(void)ctx;
 	int rc = 0;
 	size_t title_at = SIZE_MAX;
+	pthread_once(&date_once, compile_date);
+	pcre2_match_data *md = date_re ? pcre2_match_data_create_from_pattern(date_re, NULL) : NULL;
 	/* The head: the lines before the first body paragraph. A byline as long
 	 * as a sentence ("By Name on Monday, ... at 11:04 a.m.") is no body. */
 	for (size_t i = 0; i < doc->nlines && rc == 0; i++) {
 		wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
 			continue;
-		if (is_body_paragraph(l) && !by_prefix(l->text))
+		wn_text_features f = features(l); /* once, for both tests */
+		if (is_body_paragraph(l, &f) && !by_prefix(l->text))
 			break;
 		bool used;
-		rc = take_byline_date(doc, i, &used);
+		rc = take_byline_date(doc, i, md, &used);
 		if (rc < 0 || used)
 			continue;
-		if (!doc->title && heading_like(l)) {
+		if (!doc->title && heading_like(l, &f)) {
 			rc = wn_doc_set_field(&doc->title, l->text);
 			if (rc == 0)
 				rc = wn_doc_remove(doc, i, "title");
 			title_at = i;
 		}
 	}
+	pcre2_match_data_free(md);
 	if (rc < 0 || !doc->title)
 		return rc;
 	/* The title is not repeated in the body, also not as "Title | Site". */
-	char *tkey = wn_fold_key(doc->title, strlen(doc->title));
+	size_t tlen = strlen(doc->title), cap = 0;
+	char *tkey = wn_fold_key(doc->title, tlen), *k = NULL;
 	if (!tkey)
 		return -ENOMEM;
 	size_t tn = strlen(tkey);
@@ -197,16 +199,20 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (c0 < 0x80 && c0 != ' ' && c0 != '\t' &&
 		    (c0 >= 'A' && c0 <= 'Z' ? c0 + ('a' - 'A') : c0) != (unsigned char)tkey[0])
 			continue;
-		char *k = wn_fold_key(l->text, l->len);
-		if (!k) {
-			rc = -ENOMEM;
-			break;
+		if (WN_FOLD_KEY_MAX(l->len) > cap) { /* one buffer, grown as needed */
+			free(k);
+			cap = WN_FOLD_KEY_MAX(l->len);
+			if (!(k = malloc(cap))) {
+				rc = -ENOMEM;
+				break;
+			}
 		}
+		wn_fold_key_into(l->text, l->len, false, k);
 		if (!strcmp(k, tkey) || (!strncmp(k, tkey, tn) && (!strncmp(k + tn, " | ", 3) ||
 								   !strncmp(k + tn, " - ", 3))))
 			rc = wn_doc_remove(doc, i, "repeated-title");
-		free(k);
 	}
+	free(k);
 	free(tkey);
 	return rc;
 }

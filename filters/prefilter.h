@@ -28,7 +28,23 @@
  * *n == 0 means "no usable literal: always run the regex".
  * Returns 0 or -ENOMEM. */
 int wn_required_literals(const char *pattern, bool extended, char ***out, size_t *n);
+
+/* The same with literals of at least `minlen` bytes (1 or more): shorter
+ * literals filter less, but a rule with a two-letter one ("vk", "AP") need
+ * not run on every line. */
+int wn_required_literals_min(const char *pattern, bool extended, size_t minlen, char ***out, size_t *n);
 void wn_literals_free(char **lits, size_t n);
+
+/* First bytes of an anchored pattern: when every match of `pattern`
+ * (PCRE2 syntax, UTF mode) must start at the start of the subject
+ * (each top-level branch begins with ^ or \A, or `anchored` is set: the
+ * PCRE2_ANCHORED option) and consume a first character, set[b / 8] bit b % 8
+ * is set for every byte b a match can start with, and the result is true.
+ * Conservative: letters count in both cases, any letter and anything not
+ * ASCII admits every byte >= 0x80 (caseless matching folds K and S to
+ * non-ASCII letters), and whatever is not understood gives false (no
+ * restriction: the regex must run). */
+bool wn_first_bytes(const char *pattern, bool extended, bool anchored, uint8_t set[32]);
 
 typedef struct wn_litset wn_litset;
 
@@ -44,8 +60,24 @@ int wn_litset_add(wn_litset *s, const char *lit, uint32_t tag);
 int wn_litset_build(wn_litset *s);
 
 /* Scan `len` bytes at `text`; call hit(tag, ud) for every occurrence of a
- * registered literal (a tag can be reported more than once). */
+ * registered literal (a tag can be reported more than once), except that
+ * inside a run of one repeated byte ("______" holds "____" three times)
+ * only the first is reported. (Bytes other than letters and the space may
+ * share a column of the automaton and then count as one byte here.) */
 void wn_litset_scan(const wn_litset *s, const char *text, size_t len,
 		    void (*hit)(uint32_t tag, void *ud), void *ud);
+
+/* The automaton looks for the first WN_LITERAL_KEEP bytes of each literal
+ * (as required as the whole; fewer states, a table that stays in cache):
+ * it may report a literal of which only those occur, never miss one. */
+#define WN_LITERAL_KEEP 8
+
+/* The same, with an offset inside each occurrence: hit(tag, end, ud), `end`
+ * just past its first min(length, WN_LITERAL_KEEP) bytes. A long text is
+ * scanned in parts side by side (each step of the automaton waits for the
+ * one before; four independent ones overlap), so occurrences are not
+ * reported in order, and one may be reported twice. */
+void wn_litset_scan_at(const wn_litset *s, const char *text, size_t len,
+		       void (*hit)(uint32_t tag, size_t end, void *ud), void *ud);
 
 #endif

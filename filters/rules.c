@@ -37,6 +37,8 @@ typedef struct wn_rule {
 	uint32_t value_group; /* metadata actions: capture group of the value, 0: line */
 	bool always;        /* no literal: the regex runs on every line */
 	bool jit;
+	bool has_first;     /* anchored: a match starts with a byte of `first` */
+	uint8_t first[32];  /* bit b: a match may start with byte b */
 } wn_rule;
 
 struct wn_ruleset {
@@ -533,10 +535,14 @@ static int build_rule(parse_ctx *pc, section *sec)
 		rs->max_groups = groups;
 	int named = pcre2_substring_number_from_name(code, (PCRE2_SPTR) "value");
 	r.value_group = named > 0 ? (uint32_t)named : (groups ? 1 : 0);
+	if (!(options & PCRE2_LITERAL))
+		r.has_first = wn_first_bytes(sec->pattern, options & PCRE2_EXTENDED, options & PCRE2_ANCHORED, r.first);
 	char **lits;
 	size_t nlits;
 	int rc = (options & PCRE2_LITERAL) ? literal_of_plain(sec->pattern, &lits, &nlits)
 					    : wn_required_literals(sec->pattern, options & PCRE2_EXTENDED, &lits, &nlits);
+	if (rc == 0 && nlits == 0 && !(options & PCRE2_LITERAL)) /* two letters beat every line */
+		rc = wn_required_literals_min(sec->pattern, options & PCRE2_EXTENDED, 2, &lits, &nlits);
 	size_t len = strlen(id);
 	r.id = strdup(id);
 	r.file = strdup(file);
@@ -698,36 +704,79 @@ int wn_ruleset_finish(wn_ruleset *rs)
 
 /* ---- the filter -------------------------------------------------------- */
 
-typedef struct {
-	uint32_t *stamp; /* per rule: 1 + index of the line it is a candidate for */
-	uint32_t *cands;
-	size_t ncands;
-	uint32_t line;
-	bool all;
-} scan_state;
+/* Candidate rules per line, found by one scan over a window of the
+ * document's lines: a bitmap of `words` 64-bit words per line, bit r for
+ * rule r. Windows of WINDOW lines bound its size whatever the document. */
+#define WINDOW 1024
 
-static void on_literal(uint32_t tag, void *ud)
+typedef struct {
+	const wn_doc *doc;
+	const char *base; /* the window's first line's text: offsets count from here */
+	size_t first, end; /* the window: lines first .. end - 1 */
+	uint64_t *bits;
+	size_t words, nrules;
+	size_t line; /* scanning one line (when the lines are not in order): its index */
+} cand_map;
+
+static void mark(cand_map *cm, size_t line, uint32_t tag)
 {
-	scan_state *st = ud;
-	if (tag == TAG_ALL) {
-		st->all = true;
-		return;
-	}
-	if (st->stamp[tag] != st->line + 1) {
-		st->stamp[tag] = st->line + 1;
-		st->cands[st->ncands++] = tag;
-	}
+	uint64_t *w = cm->bits + (line - cm->first) * cm->words;
+	if (tag == TAG_ALL)
+		for (size_t r = 0; r < cm->nrules; r += 64)
+			w[r >> 6] = cm->nrules - r >= 64 ? UINT64_MAX : (1ull << (cm->nrules - r)) - 1;
+	else
+		w[tag >> 6] |= 1ull << (tag & 63);
 }
 
-/* Candidates in rule order: few per line, so insertion sort. */
-static void sort_small(uint32_t *v, size_t n)
+/* An occurrence ending at `end` (offset from cm->base): a candidate for the
+ * line holding its last byte; in the gap after a line (what white space
+ * normalisation left behind), for none. */
+static void on_literal_in_doc(uint32_t tag, size_t end, void *ud)
 {
-	for (size_t i = 1; i < n; i++) {
-		uint32_t x = v[i];
-		size_t j = i;
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	cand_map *cm = ud;
+	const char *at = cm->base + end - 1;
+	size_t lo = cm->first, hi = cm->end; /* the last line starting at or before `at` */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cm->doc->lines[mid].text <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	const wn_line *l = &cm->doc->lines[lo];
+	if (at < l->text + l->len)
+		mark(cm, lo, tag);
+}
+
+static void on_literal_in_line(uint32_t tag, size_t end, void *ud)
+{
+	(void)end;
+	cand_map *cm = ud;
+	mark(cm, cm->line, tag);
+}
+
+/* Mark the candidates of lines first .. end - 1 (cm->bits cleared). One
+ * scan over the text they span when they lie in it in order (as
+ * wn_doc_parse leaves them), else line by line. */
+static void find_candidates(const wn_doc *doc, const wn_ruleset *rs, cand_map *cm, size_t first, size_t end)
+{
+	cm->doc = doc;
+	cm->first = first;
+	cm->end = end;
+	bool in_order = true;
+	for (size_t i = first + 1; i < end && in_order; i++)
+		in_order = doc->lines[i].text >= doc->lines[i - 1].text + doc->lines[i - 1].len + 1;
+	if (in_order) {
+		cm->base = doc->lines[first].text;
+		const wn_line *last = &doc->lines[end - 1];
+		wn_litset_scan_at(rs->lits, cm->base, (size_t)(last->text + last->len - cm->base), on_literal_in_doc,
+				  cm);
+		return;
+	}
+	for (size_t i = first; i < end; i++) {
+		cm->line = i;
+		if (wn_line_kept(&doc->lines[i]))
+			wn_litset_scan_at(rs->lits, doc->lines[i].text, doc->lines[i].len, on_literal_in_line, cm);
 	}
 }
 
@@ -815,74 +864,78 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		return 0;
 	if (!rs->finished)
 		return -EINVAL;
+	size_t words = (rs->n + 63) / 64;
 	bool *usable = malloc(rs->n * sizeof *usable);
-	uint32_t *stamp = calloc(rs->n, sizeof *stamp);
-	uint32_t *cands = malloc(rs->n * sizeof *cands);
+	uint64_t *always = calloc(words, sizeof *always);
+	size_t window = doc->nlines < WINDOW ? doc->nlines : WINDOW;
+	cand_map cm = {.words = words, .nrules = rs->n, .bits = malloc((window * words + 1) * sizeof *cm.bits)};
 	pcre2_match_data *md = pcre2_match_data_create(rs->max_groups + 1, NULL);
 	int rc = 0;
-	if (!usable || !stamp || !cands || !md) {
+	if (!usable || !always || !cm.bits || !md) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	size_t nalways = 0;
 	for (size_t r = 0; r < rs->n; r++) {
 		usable[r] = in_scope(&rs->rules[r], doc->outlet);
-		nalways += rs->rules[r].always;
+		if (rs->rules[r].always || !prefilter)
+			always[r >> 6] |= 1ull << (r & 63);
 	}
-	scan_state st = {.stamp = stamp, .cands = cands};
 	bool stop = false;
 	size_t before = 0;
 	for (size_t i = 0; i < doc->nlines && rc == 0 && !stop; i++) {
+		if (i % WINDOW == 0) {
+			size_t end = i + WINDOW < doc->nlines ? i + WINDOW : doc->nlines;
+			memset(cm.bits, 0, (end - i) * words * sizeof *cm.bits);
+			if (prefilter)
+				find_candidates(doc, rs, &cm, i, end);
+		}
 		const wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
 			continue;
-		st.line = (uint32_t)i;
-		st.ncands = 0;
-		st.all = !prefilter;
-		if (prefilter)
-			wn_litset_scan(rs->lits, l->text, l->len, on_literal, &st);
-		if (st.all) {
-			st.ncands = 0;
-			for (size_t r = 0; r < rs->n; r++)
-				cands[st.ncands++] = (uint32_t)r;
-		} else {
-			if (nalways)
-				for (size_t r = 0; r < rs->n; r++)
-					if (rs->rules[r].always)
-						on_literal((uint32_t)r, &st);
-			sort_small(cands, st.ncands);
-		}
-		long words = -1;
-		for (size_t c = 0; c < st.ncands && rc == 0; c++) {
-			const wn_rule *r = &rs->rules[cands[c]];
-			if (!usable[cands[c]])
-				continue;
-			if (r->max_words) {
-				if (words < 0)
-					words = (long)wn_count_words(l->text, l->len);
-				if ((unsigned long)words > r->max_words)
+		unsigned char b0 = (unsigned char)l->text[0];
+		wn_word_count count;
+		wn_word_count_init(&count, l->text, l->len);
+		bool done = false;
+		/* the candidates in rule order */
+		for (size_t w = 0; w < words && rc == 0 && !done; w++) {
+			uint64_t bits = cm.bits[(i % WINDOW) * words + w] | always[w];
+			while (bits && rc == 0 && !done) {
+				size_t ri = w * 64 + (size_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				const wn_rule *r = &rs->rules[ri];
+				if (!usable[ri])
 					continue;
+				/* An anchored rule whose first byte cannot start this line. */
+				if (prefilter && r->has_first && !(r->first[b0 >> 3] & (1u << (b0 & 7))))
+					continue;
+				/* The word limit is checked after the regex ran (counting
+				 * the words of a paragraph costs more than a regex that
+				 * fails); as if it had been checked first. */
+				/* pcre2_jit_match: the same match without pcre2_match's checks */
+				int m = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)l->text, l->len, 0,
+								 PCRE2_NO_UTF_CHECK, md, rs->mctx)
+					       : pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0,
+							     PCRE2_NO_UTF_CHECK, md, rs->mctx);
+				if (m == PCRE2_ERROR_NOMATCH || (r->max_words && wn_words_exceed(&count, r->max_words)))
+					continue;
+				if (m < 0) {
+					PCRE2_UCHAR msg[256];
+					pcre2_get_error_message(m, msg, sizeof msg);
+					wn_warn("rule %s skipped for %s (line %u): %s", r->id,
+						doc->source ? doc->source : "-", l->lineno, (char *)msg);
+					usable[ri] = false;
+					continue;
+				}
+				rc = apply(doc, r, i, md, &stop, &before);
+				done = true; /* the line has its reason */
 			}
-			int m = pcre2_match(r->code, (PCRE2_SPTR)l->text, l->len, 0, PCRE2_NO_UTF_CHECK, md, rs->mctx);
-			if (m == PCRE2_ERROR_NOMATCH)
-				continue;
-			if (m < 0) {
-				PCRE2_UCHAR msg[256];
-				pcre2_get_error_message(m, msg, sizeof msg);
-				wn_warn("rule %s skipped for %s (line %u): %s", r->id, doc->source ? doc->source : "-",
-					l->lineno, (char *)msg);
-				usable[cands[c]] = false;
-				continue;
-			}
-			rc = apply(doc, r, i, md, &stop, &before);
-			break; /* the line has its reason */
 		}
 	}
 out:
 	pcre2_match_data_free(md);
 	free(usable);
-	free(stamp);
-	free(cands);
+	free(always);
+	free(cm.bits);
 	return rc;
 }
 

@@ -4,10 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "filters/chrome.h"
+
+#include <xxhash.h>
 
 static uint64_t key(const char *s)
 {
@@ -88,11 +91,130 @@ static void filter_marks_view_lines(void **state)
 	wn_doc_free(doc);
 }
 
+
+static uint32_t rnd_state = 99;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* A line's key is the hash of its fold key with digits as '0' (any length:
+ * short lines fold on the stack, long ones in the heap). */
+static void keys_are_hashes_of_folded_text(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {"Home", " ", "  ", "\t", "2024", "\xC2\xA0", "Caf\xC3\xA9", "|", "NEWS", "x"};
+	char line[12000];
+	for (int n = 0; n < 300; n++) {
+		size_t len = 0, words = n < 290 ? rnd() % 30 : 2500 + rnd() % 500;
+		for (size_t k = 0; k < words; k++) {
+			const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+			memcpy(line + len, p, strlen(p));
+			len += strlen(p);
+		}
+		char *folded = wn_fold_key(line, len);
+		for (char *d = folded; *d; d++)
+			if (*d >= '0' && *d <= '9')
+				*d = '0';
+		uint64_t k;
+		assert_int_equal(wn_chrome_line_key(line, len, &k), 0);
+		assert_true(k == XXH3_64bits(folded, strlen(folded)));
+		free(folded);
+	}
+}
+
+/* A document's keys: distinct, sorted, each with the first line that has it
+ * (lines repeated all over a long page, for the sort). */
+static void doc_keys_sorted_first_lines(void **state)
+{
+	(void)state;
+	char text[20000];
+	size_t len = 0;
+	for (int i = 0; i < 400; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "Line %c%c here\n\n", 'a' + rnd() % 12,
+					'a' + rnd() % 12);
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, len, "o/a.txt", "o", &doc), 0);
+	uint64_t *dk;
+	size_t *line_of, n;
+	assert_int_equal(wn_chrome_doc_keys(doc, &dk, &line_of, &n), 0);
+	assert_true(n > 50);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			assert_true(dk[i - 1] < dk[i]);
+		uint64_t k;
+		const wn_line *l = &doc->lines[line_of[i]];
+		assert_int_equal(wn_chrome_line_key(l->text, l->len, &k), 0);
+		assert_true(k == dk[i]);
+		for (size_t j = 0; j < line_of[i]; j++) { /* no earlier line has it */
+			const wn_line *e = &doc->lines[j];
+			if (e->blank)
+				continue;
+			assert_int_equal(wn_chrome_line_key(e->text, e->len, &k), 0);
+			assert_true(k != dk[i]);
+		}
+	}
+	free(dk);
+	free(line_of);
+	wn_doc_free(doc);
+	/* one line many times, then another (a pattern that makes a naive
+	 * quicksort quadratic) */
+	size_t cap = 200000 * 2 + 8;
+	char *many = malloc(cap);
+	for (size_t i = 0; i < 200000; i++)
+		memcpy(many + 2 * i, "a\n", 2);
+	memcpy(many + 400000, "z\n", 3);
+	assert_int_equal(wn_doc_parse(many, 400002, "o/m.txt", "o", &doc), 0);
+	assert_int_equal(wn_chrome_doc_keys(doc, &dk, &line_of, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(dk[0] < dk[1]);
+	assert_true((line_of[0] == 0 && line_of[1] == 200000) || (line_of[0] == 200000 && line_of[1] == 0));
+	free(dk);
+	free(line_of);
+	wn_doc_free(doc);
+	free(many);
+}
+
+/* Month names in any case and of every length decide a date line. */
+static void dates_by_month_names(void **state)
+{
+	(void)state;
+	const char *text = "SEPTEMBER 16, 2014\nsept 3 2020\nMayday 2020\nJanuary\nMarchmont 5\n"
+			   "Sept. 1, 2020 | Desk\nDECEMBER 31 1999\n";
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, strlen(text), "o/d.txt", "o", &doc), 0);
+	uint64_t keys[7];
+	for (size_t i = 0; i < 7; i++)
+		keys[i] = key(doc->lines[i].text);
+	for (size_t i = 0; i < 7; i++)
+		for (size_t j = i + 1; j < 7; j++)
+			if (keys[j] < keys[i]) {
+				uint64_t t = keys[i];
+				keys[i] = keys[j];
+				keys[j] = t;
+			}
+	wn_chrome_view view = {.keys = keys, .nkeys = 7};
+	wn_filter_ctx ctx = {.outlet = "o", .data = &view};
+	assert_int_equal(wn_filter_chrome(doc, &ctx), 0);
+	assert_null(doc->lines[0].reason);                   /* a date: left alone */
+	assert_null(doc->lines[1].reason);
+	assert_string_equal(doc->lines[2].reason, "chrome"); /* "Mayday" is no month */
+	assert_string_equal(doc->lines[3].reason, "chrome"); /* a month without a digit */
+	assert_string_equal(doc->lines[4].reason, "chrome");
+	assert_null(doc->lines[5].reason);
+	assert_null(doc->lines[6].reason);
+	wn_doc_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(keys_fold_case_digits_space),
 		cmocka_unit_test(filter_marks_view_lines),
+		cmocka_unit_test(keys_are_hashes_of_folded_text),
+		cmocka_unit_test(doc_keys_sorted_first_lines),
+		cmocka_unit_test(dates_by_month_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

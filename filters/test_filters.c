@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -17,6 +18,275 @@ static wn_doc *prepared(const char *text)
 	assert_int_equal(wn_doc_parse(text, strlen(text), "t/o/f.txt", "o", &doc), 0);
 	assert_int_equal(wn_filter_whitespace(doc, NULL), 0);
 	return doc;
+}
+
+
+/* ---- the straightforward versions of earlier releases, as references ---- */
+
+static bool ref_is_space(int32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) ||
+	       cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0x1680;
+}
+
+/* Characters with no width and no meaning in scraped text: dropped.
+ * (ZWNJ and ZWJ are kept: scripts such as Persian and emoji need them.) */
+static bool ref_is_invisible(int32_t cp)
+{
+	return cp == 0x200B || cp == 0x2060 || cp == 0x00AD || cp == 0x180E;
+}
+
+static size_t ref_codepoints(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* Normalise one line in place; the text only shrinks. */
+static void ref_normalise_line(wn_line *l)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)l->text;
+	size_t n = l->len, o = 0;
+	uint32_t indent = 0;
+	bool leading = true, pending_space = false;
+	char *out = l->text;
+	for (size_t i = 0; i < n;) {
+		int32_t cp;
+		if (s[i] < 0x80 && s[i] != ' ' && s[i] != '\t') {
+			/* ASCII other than space and tab: neither space nor invisible, kept. */
+			leading = false;
+			if (pending_space) {
+				out[o++] = ' ';
+				pending_space = false;
+			}
+			out[o++] = (char)s[i++];
+			continue;
+		}
+		utf8proc_ssize_t k = 1;
+		if (s[i] < 0x80)
+			cp = s[i]; /* space or tab */
+		else
+			k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k <= 0) { /* cannot happen after decoding; skip a byte defensively */
+			i++;
+			continue;
+		}
+		size_t at = i;
+		i += (size_t)k;
+		if (ref_is_invisible(cp))
+			continue;
+		if (ref_is_space(cp)) {
+			if (leading)
+				indent = cp == '\t' ? (indent / 8 + 1) * 8 : indent + 1;
+			else
+				pending_space = true;
+			continue;
+		}
+		leading = false;
+		if (pending_space) {
+			out[o++] = ' ';
+			pending_space = false;
+		}
+		memmove(out + o, l->text + at, (size_t)k);
+		o += (size_t)k;
+	}
+	out[o] = '\0';
+	l->len = (uint32_t)o;
+	l->indent = indent;
+	l->blank = o == 0;
+}
+
+static int ref_ends_open(const wn_line *l)
+{
+	char c = l->text[l->len - 1];
+	return !strchr(".!?:;\"')]", c) && (unsigned char)c < 0x80;
+}
+
+/* Hard-wrapped text: most long lines end near one common width and run on
+ * into the next line without closing punctuation. */
+static bool ref_detect_wrapped(const wn_doc *doc)
+{
+	size_t maxw = 0, long_lines = 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		size_t w = ref_codepoints(doc->lines[i].text, doc->lines[i].len) + doc->lines[i].indent;
+		if (w > maxw)
+			maxw = w;
+		long_lines += w >= 50;
+	}
+	if (maxw > 100 || long_lines < 5)
+		return false;
+	size_t near_edge = 0, run_on = 0;
+	for (size_t i = 0; i + 1 < doc->nlines; i++) {
+		const wn_line *l = &doc->lines[i];
+		size_t w = ref_codepoints(l->text, l->len) + l->indent;
+		if (l->blank || w + 20 < maxw)
+			continue;
+		near_edge++;
+		run_on += !doc->lines[i + 1].blank && ref_ends_open(l);
+	}
+	return near_edge * 2 >= long_lines && run_on * 2 >= near_edge;
+}
+
+static char *ref_fold_key(const char *text, size_t len)
+{
+	char *out = malloc(len * 3 + 1); /* case folding can grow a character */
+	if (!out)
+		return NULL;
+	size_t o = 0;
+	bool space = false;
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
+	for (size_t i = 0; i < len;) {
+		int32_t cp;
+		if (s[i] < 0x80) { /* ASCII, the common case: the same rules without utf8proc */
+			unsigned char a = s[i++];
+			if (a == ' ' || a == '\t') {
+				space = o > 0;
+				continue;
+			}
+			if (space) {
+				out[o++] = ' ';
+				space = false;
+			}
+			out[o++] = (char)(a >= 'A' && a <= 'Z' ? a + ('a' - 'A') : a);
+			continue;
+		}
+		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) {
+			i++;
+			continue;
+		}
+		i += (size_t)k;
+		utf8proc_category_t c = utf8proc_category(cp);
+		if (cp == ' ' || cp == '\t' || c == UTF8PROC_CATEGORY_ZS) {
+			space = o > 0;
+			continue;
+		}
+		if (space) {
+			out[o++] = ' ';
+			space = false;
+		}
+		cp = utf8proc_tolower(cp);
+		o += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out + o);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The reference whitespace filter over a copy of the document's lines. */
+static void ref_whitespace(wn_doc *doc)
+{
+	for (size_t i = 0; i < doc->nlines; i++)
+		ref_normalise_line(&doc->lines[i]);
+	doc->wrapped = ref_detect_wrapped(doc);
+}
+
+static uint32_t rnd_state = 77;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* Pieces of generated text: white space of every kind, invisible
+ * characters, ASCII, accents, CJK, at every position of the eight-byte
+ * steps. */
+static const char *const ws_pieces[] = {
+	" ", " ", "  ", "\t", " \t ", "\xC2\xA0", "\xE2\x80\x83", "\xE3\x80\x80", "\xE2\x80\xAF",
+	"\xE1\x9A\x80", "\xE2\x81\x9F", "\xE2\x80\x8B", "\xC2\xAD", "\xE2\x81\xA0", "\xE1\xA0\x8E",
+	"\xE2\x80\x8C", "\xE2\x80\x9C", "\xE2\x80\x99", "a", "Word", "abcdefg", "abcdefghijklmnop", "12", "A-B",
+	"\xC3\xA9t\xC3\xA9", "\xE6\x97\xA5\xE6\x9C\xAC", "\xF0\x9F\x99\x82", ".", "|",
+};
+
+static size_t gen_line(char *out, size_t cap)
+{
+	size_t len = 0, n = rnd() % 30;
+	for (size_t k = 0; k < n; k++) {
+		const char *p = ws_pieces[rnd() % (sizeof ws_pieces / sizeof ws_pieces[0])];
+		if (len + strlen(p) + 1 >= cap)
+			break;
+		memcpy(out + len, p, strlen(p));
+		len += strlen(p);
+	}
+	out[len] = '\0';
+	return len;
+}
+
+static void test_whitespace_matches_reference(void **state)
+{
+	(void)state;
+	char text[8192];
+	for (int n = 0; n < 400; n++) {
+		size_t len = 0, lines = 1 + rnd() % 40;
+		bool prose = rnd() % 3 == 0; /* long run-on lines: hard wrapping detected */
+		for (size_t k = 0; k < lines && len + 200 < sizeof text; k++) {
+			if (prose) {
+				size_t w = 50 + rnd() % 25;
+				len += (size_t)snprintf(text + len, sizeof text - len, "%*s%.*s\n", (int)(rnd() % 4), "", (int)w,
+							"the council met on tuesday and agreed to the plan for the old harbour wall and ");
+			} else {
+				len += gen_line(text + len, 120);
+				text[len++] = '\n';
+			}
+		}
+		text[len] = '\0';
+		wn_doc *got, *want;
+		assert_int_equal(wn_doc_parse(text, len, "t/o/f.txt", "o", &got), 0);
+		assert_int_equal(wn_doc_parse(text, len, "t/o/f.txt", "o", &want), 0);
+		assert_int_equal(wn_filter_whitespace(got, NULL), 0);
+		ref_whitespace(want);
+		assert_int_equal(got->nlines, want->nlines);
+		assert_int_equal(got->wrapped, want->wrapped);
+		for (size_t i = 0; i < got->nlines; i++) {
+			const wn_line *a = &got->lines[i], *b = &want->lines[i];
+			if (a->len != b->len || strcmp(a->text, b->text) || a->indent != b->indent || a->blank != b->blank)
+				fail_msg("line %zu: '%s' (%u, indent %u) != '%s' (%u, indent %u)", i, a->text, a->len,
+					 a->indent, b->text, b->len, b->indent);
+		}
+		wn_doc_free(got);
+		wn_doc_free(want);
+	}
+}
+
+static void test_fold_key_into_matches_reference(void **state)
+{
+	(void)state;
+	char line[256], out[WN_FOLD_KEY_MAX(256)];
+	for (int n = 0; n < 3000; n++) {
+		size_t len = gen_line(line, sizeof line);
+		for (size_t cut = n < 500 ? 0 : len; cut <= len; cut++) { /* every length, for the steps */
+			char *want = ref_fold_key(line, cut);
+			size_t got = wn_fold_key_into(line, cut, false, out);
+			assert_int_equal(got, strlen(want));
+			assert_string_equal(out, want);
+			for (char *d = want; *d; d++) /* and with digits as '0' */
+				if (*d >= '0' && *d <= '9')
+					*d = '0';
+			wn_fold_key_into(line, cut, true, out);
+			assert_string_equal(out, want);
+			free(want);
+		}
+	}
+}
+
+/* Counting words as far as a question needs gives the full count's answers. */
+static void test_word_count_limits(void **state)
+{
+	(void)state;
+	char line[256];
+	for (int n = 0; n < 2000; n++) {
+		size_t len = gen_line(line, sizeof line), all = wn_count_words(line, len);
+		wn_word_count wc;
+		wn_word_count_init(&wc, line, len);
+		for (int q = 0; q < 6; q++) { /* limits in any order, on the same counter */
+			size_t limit = rnd() % 40;
+			assert_int_equal(wn_words_exceed(&wc, limit), all > limit);
+		}
+		wn_word_count_init(&wc, line, len);
+		assert_false(wn_words_exceed(&wc, all));
+		assert_int_equal(wc.words, all);
+	}
 }
 
 static void test_fold_key_and_words(void **state)
@@ -215,6 +485,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_key_and_words),
 		cmocka_unit_test(test_fold_key_ascii_fast_path),
+		cmocka_unit_test(test_whitespace_matches_reference),
+		cmocka_unit_test(test_fold_key_into_matches_reference),
+		cmocka_unit_test(test_word_count_limits),
 		cmocka_unit_test(test_repeated_keeps_first),
 		cmocka_unit_test(test_repeated_ignores_removed_lines),
 		cmocka_unit_test(test_title_first_heading_not_repeated),

@@ -4,11 +4,318 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
 #include <cmocka.h>
 
 #include "filters/filter.h"
 #include "filters/heuristics.h"
+
+
+/* ---- the straightforward features of earlier versions, as a reference --- */
+
+/* The stopword test by a walk over the list. */
+static bool ref_stopword(const char *w, size_t n)
+{
+	size_t count;
+	const char *const *list = wn_english_stopwords(&count);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)w[i] >= 0x80)
+			return false;
+	for (size_t i = 0; i < count; i++)
+		if (strlen(list[i]) == n && !strncasecmp(list[i], w, n))
+			return true;
+	return false;
+}
+
+static bool ref_is_cjk(int32_t cp)
+{
+	return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+	       (cp >= 0xF900 && cp <= 0xFAFF);
+}
+
+static bool ref_is_word_cp(int32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+	utf8proc_category_t c = utf8proc_category(cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	       (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
+	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+}
+
+static bool ref_is_letter(int32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool ref_is_upper(int32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+}
+
+/* Characters that close a sentence, and those that may follow it. */
+static bool ref_is_terminal(int32_t cp)
+{
+	return cp == '.' || cp == '!' || cp == '?' || cp == ';' || cp == ':' || cp == 0x2026 || cp == 0x3002 ||
+	       cp == 0xFF01 || cp == 0xFF1F || cp == 0x061F || cp == 0x0964;
+}
+
+static bool ref_is_closing(int32_t cp)
+{
+	return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == '*' || cp == 0x201D || cp == 0x2019 ||
+	       cp == 0x00BB || cp == 0x300D || cp == 0x300F || cp == 0xFF09 || cp == 0x201C;
+}
+
+/* Emoji and other pictographs after a sentence end ("today! :)" as a
+ * smiley), with their joiners and variation selectors: skipped like closing
+ * quotes when looking for the end of a sentence. */
+static bool ref_is_trailing_symbol(int32_t cp)
+{
+	if (cp < 0x80)
+		return false;
+	if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F))
+		return true;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c == UTF8PROC_CATEGORY_SO || c == UTF8PROC_CATEGORY_SK;
+}
+
+static bool ref_is_separator(int32_t cp)
+{
+	return cp == '|' || cp == 0x00BB || cp == 0x2022 || cp == 0x00B7 || cp == 0x203A || cp == 0x25CF;
+}
+
+static size_t ref_url_len_at(const char *s, size_t i, size_t n)
+{
+	if ((s[i] != 'h' && s[i] != 'w') || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '(' && s[i - 1] != '['))
+		return 0;
+	if (!((n - i >= 7 && !strncmp(s + i, "http://", 7)) || (n - i >= 8 && !strncmp(s + i, "https://", 8)) ||
+	      (n - i >= 4 && !strncmp(s + i, "www.", 4))))
+		return 0;
+	size_t j = i;
+	while (j < n && s[j] != ' ')
+		j++;
+	return j - i;
+}
+
+static bool ref_list_marker(const char *s, size_t n)
+{
+	if (n >= 2 && strchr("*+o#@-", s[0]) && s[1] == ' ')
+		return true;
+	if (n >= 4 && !strncmp(s, "\xE2\x80\xA2", 3) && s[3] == ' ') /* • */
+		return true;
+	size_t d = 0;
+	while (d < n && d < 3 && s[d] >= '0' && s[d] <= '9')
+		d++;
+	return d > 0 && d + 1 < n && (s[d] == '.' || s[d] == ')') && s[d + 1] == ' ';
+}
+
+static void ref_features_add(wn_text_features *f, const char *text, size_t len, bool first)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
+	size_t wstart = 0;
+	bool in_word = false, seen_letter = false;
+	int32_t wfirst = 0, last = 0, last_open = 0;
+	uint32_t digits = 0;
+	if (first) {
+		f->bullet = ref_list_marker(text, len);
+		f->starts_upper = false;
+	}
+	for (size_t i = 0; i <= len;) {
+		int32_t cp = 0;
+		utf8proc_ssize_t k = 1;
+		if (i < len) {
+			size_t u = ref_url_len_at(text, i, len);
+			if (u) { /* a URL is one word, never prose */
+				f->url_chars += (uint32_t)u;
+				f->chars += (uint32_t)u;
+				f->words++;
+				in_word = false;
+				i += u;
+				continue;
+			}
+			if (s[i] < 0x80)
+				cp = s[i]; /* ASCII: the common case */
+			else
+				k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+			if (k <= 0) {
+				cp = 0xFFFD;
+				k = 1;
+			}
+		}
+		bool cjk = i < len && ref_is_cjk(cp);
+		bool w = i < len && !cjk && ref_is_word_cp(cp);
+		if (in_word && !w) { /* a word ended */
+			f->words++;
+			size_t wl = i - wstart;
+			if (ref_stopword(text + wstart, wl))
+				f->stopwords++;
+			else if (ref_is_letter(wfirst)) {
+				f->content_words++;
+				f->capitalised += ref_is_upper(wfirst);
+			}
+			in_word = false;
+		}
+		if (i == len)
+			break;
+		if (cp >= '0' && cp <= '9') {
+			digits++;
+		} else {
+			if (digits == 4) {
+				const char *y = text + i - 4;
+				f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
+			}
+			digits = 0;
+		}
+		if (cjk) {
+			f->words++;
+			f->chars += 3;
+			f->content_words++;
+		} else {
+			f->chars++;
+			if (w && !in_word) {
+				in_word = true;
+				wstart = i;
+				wfirst = cp;
+			}
+		}
+		if (first && !seen_letter && (cjk || ref_is_letter(cp))) {
+			seen_letter = true;
+			f->starts_upper = cjk || ref_is_upper(cp) || !utf8proc_isupper(utf8proc_toupper(cp));
+		}
+		if (ref_is_separator(cp))
+			f->separators++;
+		else if (cp == '/' && i > 0 && text[i - 1] == ' ' && i + 1 < len && text[i + 1] == ' ')
+			f->separators++;
+		if (cp != ' ') {
+			last = cp;
+			if (!ref_is_closing(cp) && !ref_is_trailing_symbol(cp))
+				last_open = cp;
+		}
+		i += (size_t)k;
+	}
+	if (digits == 4 && len >= 4) {
+		const char *y = text + len - 4;
+		f->has_year |= (y[0] == '1' && y[1] == '9') || (y[0] == '2' && y[1] == '0');
+	}
+	if (len) {
+		f->terminal = ref_is_terminal(last_open);
+		f->colon = last == ':';
+	}
+}
+
+
+static void test_stopword_table(void **state)
+{
+	(void)state;
+	size_t n;
+	const char *const *list = wn_english_stopwords(&n);
+	assert_true(n > 100);
+	char w[64];
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(list[i]);
+		assert_true(wn_english_stopword(list[i], len)); /* every word is in, in any case */
+		for (size_t k = 0; k <= len; k++)
+			w[k] = (char)(list[i][k] >= 'a' && list[i][k] <= 'z' ? list[i][k] - 32 : list[i][k]);
+		assert_true(wn_english_stopword(w, len));
+		w[0] = list[i][0];
+		assert_true(wn_english_stopword(w, len));
+		/* near misses: one letter more, one less, one changed, a digit, an accent */
+		const char *tails[] = {"x", "q", "1"};
+		for (size_t t = 0; t < 3; t++) {
+			snprintf(w, sizeof w, "%s%s", list[i], tails[t]);
+			assert_int_equal(wn_english_stopword(w, len + 1), ref_stopword(w, len + 1));
+			snprintf(w, sizeof w, "%s%s", tails[t], list[i]);
+			assert_int_equal(wn_english_stopword(w, len + 1), ref_stopword(w, len + 1));
+		}
+		assert_int_equal(wn_english_stopword(list[i], len - 1), ref_stopword(list[i], len - 1));
+		snprintf(w, sizeof w, "%s", list[i]);
+		for (size_t k = 0; k < len; k++) {
+			char keep = w[k];
+			w[k] = keep == 'z' ? 'a' : (char)(keep + 1);
+			assert_int_equal(wn_english_stopword(w, len), ref_stopword(w, len));
+			w[k] = '@'; /* folds to '`', next to the letters */
+			assert_false(wn_english_stopword(w, len));
+			w[k] = keep;
+		}
+		snprintf(w, sizeof w, "%s\xC3\xA9", list[i]);
+		assert_false(wn_english_stopword(w, len + 2));
+	}
+	assert_false(wn_english_stopword("", 0));
+	assert_false(wn_english_stopword("themselvesx", 11));
+	assert_false(wn_english_stopword("abcdefghijklmnopqrstuvwxyz", 26));
+	assert_true(wn_english_stopword("YOURSELVES", 10));
+}
+
+static uint32_t rnd_state = 2024;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+static void expect_same_features(const char *s, size_t len, bool first, const wn_text_features *start)
+{
+	wn_text_features got = *start, want = *start;
+	wn_text_features_add(&got, s, len, first);
+	ref_features_add(&want, s, len, first);
+	if (memcmp(&got, &want, sizeof got))
+		fail_msg("features differ for '%.*s': words %u/%u stop %u/%u content %u/%u cap %u/%u chars %u/%u "
+			 "sep %u/%u url %u/%u term %d/%d colon %d/%d bullet %d/%d upper %d/%d year %d/%d",
+			 (int)len, s, got.words, want.words, got.stopwords, want.stopwords, got.content_words,
+			 want.content_words, got.capitalised, want.capitalised, got.chars, want.chars, got.separators,
+			 want.separators, got.url_chars, want.url_chars, got.terminal, want.terminal, got.colon,
+			 want.colon, got.bullet, want.bullet, got.starts_upper, want.starts_upper, got.has_year,
+			 want.has_year);
+}
+
+/* The features of generated lines equal those of the straightforward
+ * version: words of every length around the eight- and sixteen-byte steps,
+ * stopwords in any case, URLs, years, CJK, emoji, separators. */
+static void test_features_match_reference(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {
+		"the", "The", "THE", "a", "I", "of", "themselves", "yourselves", "whatever", "Whoever", "however",
+		"don't", "it's", "ferry", "harbour", "abcdefg", "abcdefgh", "abcdefghi", "Abcdefghijklmno",
+		"abcdefghijklmnop", "abcdefghijklmnopq", "council", "2014", "1999", "20999", "1899", "12", "3.5",
+		"http://example.com/a?b=1", "https://x.org", "www.site.net", "wheel", "home", "(www.a.b)",
+		"[http://q]", "|", "\xC2\xBB", "\xE2\x80\xA2", "\xC2\xB7", " / ", "/", "*", "-", "1.", "o", "#",
+		"\xE6\x97\xA5\xE6\x9C\xAC", "\xED\x95\x9C", "caf\xC3\xA9", "\xC3\x89t\xC3\xA9", "stra\xC3\x9F" "e",
+		"\xF0\x9F\x99\x82", "\xE2\x9D\xA4\xEF\xB8\x8F", "\xE2\x80\x9D", "\"", "'", ")", ".", "!", "?", ":",
+		";", ",", "\xE2\x80\xA6", "the1", "1the", "x\xCC\x81", "\xEF\xBF\xBD", "\xFF", "\xC3",
+	};
+	static const char *seps[] = {" ", " ", " ", "", "  ", "\t"};
+	char line[1024];
+	wn_text_features zero = {0};
+	for (int n = 0; n < 4000; n++) {
+		size_t len = 0, words = rnd() % 24;
+		for (size_t k = 0; k < words; k++) {
+			const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+			const char *sep = k ? seps[rnd() % (sizeof seps / sizeof seps[0])] : "";
+			if (len + strlen(p) + strlen(sep) + 1 >= sizeof line)
+				break;
+			len += (size_t)sprintf(line + len, "%s%s", sep, p);
+		}
+		expect_same_features(line, len, true, &zero);
+		/* every prefix length, for the ends of the eight-byte steps */
+		if (n < 300)
+			for (size_t cut = 0; cut < len; cut++)
+				expect_same_features(line, cut, rnd() % 2, &zero);
+		/* accumulation onto earlier lines */
+		wn_text_features acc = zero;
+		ref_features_add(&acc, "Some Earlier line.", 18, true);
+		expect_same_features(line, len, false, &acc);
+	}
+}
 
 static wn_text_features feats(const char *s)
 {
@@ -349,6 +656,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words_stopwords_punctuation),
+		cmocka_unit_test(test_stopword_table),
+		cmocka_unit_test(test_features_match_reference),
 		cmocka_unit_test(test_emoji_after_sentence_end),
 		cmocka_unit_test(test_title_case_share),
 		cmocka_unit_test(test_markers_separators_links_years),

@@ -478,6 +478,169 @@ static void test_match_limit_skips_rule(void **state)
 	}
 }
 
+
+static uint32_t rnd_state = 4242;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+/* Both runs decide every line alike: the same reason, the same metadata. */
+static void expect_same_decisions(const wn_doc *a, const wn_doc *b)
+{
+	assert_int_equal(a->nlines, b->nlines);
+	for (size_t i = 0; i < a->nlines; i++) {
+		const char *x = a->lines[i].reason, *y = b->lines[i].reason;
+		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y)))
+			fail_msg("line %zu '%s': %s vs %s", i + 1, a->lines[i].text, x ? x : "kept", y ? y : "kept");
+	}
+	const char *const *fa[] = {(const char *const *)&a->title, (const char *const *)&a->byline,
+				   (const char *const *)&a->date};
+	const char *const *fb[] = {(const char *const *)&b->title, (const char *const *)&b->byline,
+				   (const char *const *)&b->date};
+	for (int k = 0; k < 3; k++) {
+		const char *x = *fa[k], *y = *fb[k];
+		assert_true((x == NULL) == (y == NULL) && (!x || !strcmp(x, y)));
+	}
+}
+
+/* Generated pages of chrome phrases, prose and odd characters: the
+ * prefilter (literals, first bytes, the document-wide scan) decides every
+ * line as running every regex on every line does. */
+static void test_prefilter_changes_nothing_generated(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {
+		"Home", "home", "Menu", "Advertisement", "AD", "Ads", "vk", "Facebook", "Twitter", "Email", "E-mail",
+		"Share", "Sign in", "Log in", "Register", "Related stories", "Read more:", "Read more", "Most popular",
+		"You may also like", "Photo: Reuters", "(AP Photo/Jo Smith)", "(Photo by X via AFP)", "Getty Images",
+		"Copyright", "\xC2\xA9 2021 Site", "(c) 2020", "All rights reserved.", "Powered by WordPress",
+		"Privacy Policy", "Terms of Use", "Cookie settings", "we use cookies", "newsletter", "Subscribe",
+		"sign up for our newsletter", "in your inbox", "By", "by", "Ana Brook", "Posted by", "Written by",
+		"| Valley Courier", "Updated", "March 3, 2022", "3 March 2022", "2022-03-03", "3/3/2022", "Mon,",
+		"5 min read", "12 photos", "(3 videos)", "Tags:", "Filed under:", "________", "____", "_",
+		"[Input]", "[a] [b]", "(BUTTON)", "IFRAME:", "https://a.example/x", "www.example.org", "photo.jpg",
+		"IMG.JPEG", "Loading...", "fbpx", "Comments", "3 comments", "Reply", "Cancel reply", "Leave a comment",
+		"\xE2\x84\xAA", "\xC5\xBF", "ign in", "elvin", "\xE2\x80\xA2", "*", "-", "o", "the", "council", "met",
+		"on", "Tuesday", "and", "agreed", ".", ",", ":", "!", "JavaScript", "enable", "commission",
+	};
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	char text[16384];
+	for (int n = 0; n < 150; n++) {
+		size_t len = 0, lines = 1 + rnd() % 60;
+		for (size_t k = 0; k < lines && len + 400 < sizeof text; k++) {
+			size_t words = 1 + rnd() % (rnd() % 4 ? 5 : 40);
+			for (size_t w = 0; w < words; w++) {
+				const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+				len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", w ? " " : "", p);
+			}
+			text[len++] = '\n';
+			if (rnd() % 4 == 0)
+				text[len++] = '\n';
+		}
+		text[len] = '\0';
+		wn_doc *a = doc_from(text, "o"), *b = doc_from(text, "o");
+		wn_filter_ctx ctx = {.outlet = "o", .data = rs};
+		assert_int_equal(wn_filter_rules(a, &ctx), 0);
+		assert_int_equal(wn_filter_rules_unfiltered(b, &ctx), 0);
+		expect_same_decisions(a, b);
+		wn_doc_free(a);
+		wn_doc_free(b);
+	}
+	wn_ruleset_free(rs);
+}
+
+/* Lines that do not lie in the text in order (not as wn_doc_parse leaves
+ * them) are scanned one by one, with the same result. */
+static void test_lines_out_of_order(void **state)
+{
+	(void)state;
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	const char *text = "The council met on Tuesday.\nShare this article\nPowered by ExamplePress\n"
+			   "The harbour wall will be rebuilt.\n";
+	wn_doc *a = doc_from(text, "o"), *b = doc_from(text, "o");
+	for (wn_doc *d = a; d; d = d == a ? b : NULL) { /* swap the texts of lines 1 and 3 */
+		char *t = d->lines[0].text;
+		uint32_t len = d->lines[0].len;
+		d->lines[0].text = d->lines[2].text, d->lines[0].len = d->lines[2].len;
+		d->lines[2].text = t, d->lines[2].len = len;
+	}
+	wn_filter_ctx ctx = {.outlet = "o", .data = rs};
+	assert_int_equal(wn_filter_rules(a, &ctx), 0);
+	assert_int_equal(wn_filter_rules_unfiltered(b, &ctx), 0);
+	expect_same_decisions(a, b);
+	assert_string_equal(a->lines[0].reason, "rule:powered-by");
+	assert_string_equal(a->lines[1].reason, "rule:share-prompt");
+	assert_null(a->lines[2].reason);
+	wn_doc_free(a);
+	wn_doc_free(b);
+	wn_ruleset_free(rs);
+}
+
+/* Anchored rules skip lines by their first byte, but caseless matching
+ * folds KELVIN SIGN to k and LONG S to s: those lines still match. */
+static void test_anchored_rules_and_case_folding(void **state)
+{
+	(void)state;
+	problems p = {0};
+	wn_ruleset *rs = rules_from("[kelvin]\npattern = ^kelvin scale\\b\nflags = caseless\naction = drop-line\n"
+				    "[short]\npattern = ^(?:ad|ads)\\W*$\nflags = caseless\naction = drop-line\n"
+				    "[sign]\npattern = ^sign in$\nflags = caseless\naction = drop-line\n",
+				    false, &p);
+	assert_int_equal(p.count, 0);
+	wn_doc *doc = doc_from("\xE2\x84\xAA" "elvin scale readings\nKELVIN scale\nAd\nADS:\nBad\nadvert\n"
+			       "\xC5\xBF" "ign in\nsign in now\n",
+			       "o");
+	apply(doc, rs);
+	assert_string_equal(reason(doc, 1), "rule:kelvin");
+	assert_string_equal(reason(doc, 2), "rule:kelvin");
+	assert_string_equal(reason(doc, 3), "rule:short");
+	assert_string_equal(reason(doc, 4), "rule:short");
+	assert_null(reason(doc, 5));
+	assert_null(reason(doc, 6));
+	assert_string_equal(reason(doc, 7), "rule:sign");
+	assert_null(reason(doc, 8));
+	wn_doc_free(doc);
+	wn_ruleset_free(rs);
+}
+
+/* A long document is scanned a window of lines at a time: lines on both
+ * sides of every window's edge are decided as by every regex. */
+static void test_long_document_windows(void **state)
+{
+	(void)state;
+	wn_ruleset *rs;
+	assert_int_equal(wn_ruleset_new(NULL, &rs), 0);
+	assert_int_equal(wn_ruleset_add_builtin(rs), 0);
+	assert_int_equal(wn_ruleset_finish(rs), 0);
+	static const char *kinds[] = {"Share this article", "The council met on Tuesday.", "Powered by Foo",
+				      "Advertisement", "", "All rights reserved.", "a"};
+	size_t cap = 3000 * 32, len = 0;
+	char *text = malloc(cap);
+	for (size_t i = 0; i < 3000; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\n", kinds[(i * 7 + i / 5) % 7]);
+	wn_doc *a = doc_from(text, "o"), *b = doc_from(text, "o");
+	wn_filter_ctx ctx = {.outlet = "o", .data = rs};
+	assert_int_equal(wn_filter_rules(a, &ctx), 0);
+	assert_int_equal(wn_filter_rules_unfiltered(b, &ctx), 0);
+	expect_same_decisions(a, b);
+	size_t removed = 0;
+	for (size_t i = 0; i < a->nlines; i++)
+		removed += a->lines[i].reason != NULL;
+	assert_true(removed > 1500);
+	wn_doc_free(a);
+	wn_doc_free(b);
+	free(text);
+	wn_ruleset_free(rs);
+}
+
 int main(void)
 {
 	wn_log_set_level(WN_LOG_WARNING);
@@ -495,6 +658,10 @@ int main(void)
 		cmocka_unit_test(test_builtin_small_print),
 		cmocka_unit_test(test_no_jit_matches_the_same),
 		cmocka_unit_test(test_match_limit_skips_rule),
+		cmocka_unit_test(test_prefilter_changes_nothing_generated),
+		cmocka_unit_test(test_lines_out_of_order),
+		cmocka_unit_test(test_long_document_windows),
+		cmocka_unit_test(test_anchored_rules_and_case_folding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,9 @@
 /* whitespace.c — white space and blank-line normalisation (see filter.h). */
 #include "filters/filter.h"
+#include "filters/swar.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -18,34 +21,99 @@ static bool is_invisible(int32_t cp)
 	return cp == 0x200B || cp == 0x2060 || cp == 0x00AD || cp == 0x180E;
 }
 
-static size_t codepoints(const char *s, size_t n)
+/* ASCII other than space and tab: kept as it is, the common case. */
+static inline bool plain_byte(unsigned char c)
 {
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
+	return c < 0x80 && c != ' ' && c != '\t';
 }
 
-/* Normalise one line in place; the text only shrinks. */
-static void normalise_line(wn_line *l)
+/* Does a white space or invisible character start at s[i]? (A lead byte
+ * other than these cannot start one.) */
+static bool special_at(const unsigned char *s, size_t i, size_t n)
+{
+	if (s[i] != 0xC2 && s[i] != 0xE1 && s[i] != 0xE2 && s[i] != 0xE3)
+		return false;
+	int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+	return k <= 0 || is_space(cp) || is_invisible(cp);
+}
+
+/* Is the line already normal: no tab, no leading, trailing or doubled
+ * space, no other white space or invisible character? Checked eight bytes
+ * at a time; *chars receives its width in code points. */
+static bool already_normal(const unsigned char *s, size_t n, size_t *chars)
+{
+	if (!WN_SWAR_LE || n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	uint64_t bad = 0, prev_space = 0;
+	size_t cont = 0, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x = wn_swar_load(s + i);
+		uint64_t sp = wn_swar_eq(x, ' ');
+		bad |= wn_swar_eq(x, '\t') | (sp & ((sp << 8) | prev_space));
+		prev_space = sp >> 56;
+		if (x & WN_SWAR_HIGHS) {
+			/* continuation bytes (10xxxxxx) do not count as characters */
+			cont += (size_t)__builtin_popcountll(x & ~(x << 1) & WN_SWAR_HIGHS);
+			for (size_t j = i; j < i + 8; j++)
+				if (special_at(s, j, n))
+					return false;
+		}
+	}
+	if (bad)
+		return false;
+	for (bool space = prev_space != 0; i < n; i++) {
+		if (s[i] == '\t' || (s[i] == ' ' && space) || special_at(s, i, n))
+			return false;
+		space = s[i] == ' ';
+		cont += (s[i] & 0xC0) == 0x80;
+	}
+	*chars = n - cont;
+	return true;
+}
+
+/* Normalise one line in place (the text only shrinks); returns its width
+ * in code points, indentation included. */
+static size_t normalise_line(wn_line *l)
 {
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)l->text;
-	size_t n = l->len, o = 0;
+	size_t n = l->len, o = 0, chars = 0;
+	/* Fast path: ASCII indentation, then text that is already normal. */
+	size_t lead = 0;
 	uint32_t indent = 0;
+	for (; lead < n && (s[lead] == ' ' || s[lead] == '\t'); lead++)
+		indent = s[lead] == '\t' ? (indent / 8 + 1) * 8 : indent + 1;
+	if (already_normal(s + lead, n - lead, &chars)) {
+		if (lead) {
+			memmove(l->text, l->text + lead, n - lead + 1); /* with the NUL */
+			l->len = (uint32_t)(n - lead);
+		}
+		l->indent = indent;
+		l->blank = false;
+		return chars + indent;
+	}
+	indent = 0;
 	bool leading = true, pending_space = false;
 	char *out = l->text;
 	for (size_t i = 0; i < n;) {
-		int32_t cp;
-		if (s[i] < 0x80 && s[i] != ' ' && s[i] != '\t') {
-			/* ASCII other than space and tab: neither space nor invisible, kept. */
+		if (plain_byte(s[i])) {
+			size_t j = i + 1;
+			while (j < n && plain_byte(s[j]))
+				j++;
 			leading = false;
 			if (pending_space) {
 				out[o++] = ' ';
 				pending_space = false;
+				chars++;
 			}
-			out[o++] = (char)s[i++];
+			if (o != i)
+				memmove(out + o, s + i, j - i);
+			o += j - i;
+			chars += j - i;
+			i = j;
 			continue;
 		}
+		int32_t cp;
 		utf8proc_ssize_t k = 1;
 		if (s[i] < 0x80)
 			cp = s[i]; /* space or tab */
@@ -70,14 +138,18 @@ static void normalise_line(wn_line *l)
 		if (pending_space) {
 			out[o++] = ' ';
 			pending_space = false;
+			chars++;
 		}
-		memmove(out + o, l->text + at, (size_t)k);
+		for (size_t b = 0; b < (size_t)k; b++) /* o <= at: copying forwards is safe */
+			out[o + b] = (char)s[at + b];
 		o += (size_t)k;
+		chars++;
 	}
 	out[o] = '\0';
 	l->len = (uint32_t)o;
 	l->indent = indent;
 	l->blank = o == 0;
+	return chars + indent;
 }
 
 static int ends_open(const wn_line *l)
@@ -86,13 +158,17 @@ static int ends_open(const wn_line *l)
 	return !strchr(".!?:;\"')]", c) && (unsigned char)c < 0x80;
 }
 
+/* Widths above this mean no hard wrapping: kept as this, in a byte a line. */
+#define WIDTH_CAP 101
+
 /* Hard-wrapped text: most long lines end near one common width and run on
- * into the next line without closing punctuation. */
-static bool detect_wrapped(const wn_doc *doc)
+ * into the next line without closing punctuation. width[i] is line i's
+ * width in code points, indentation included, at most WIDTH_CAP. */
+static bool detect_wrapped(const wn_doc *doc, const uint8_t *width)
 {
 	size_t maxw = 0, long_lines = 0;
 	for (size_t i = 0; i < doc->nlines; i++) {
-		size_t w = codepoints(doc->lines[i].text, doc->lines[i].len) + doc->lines[i].indent;
+		size_t w = width[i];
 		if (w > maxw)
 			maxw = w;
 		long_lines += w >= 50;
@@ -102,8 +178,7 @@ static bool detect_wrapped(const wn_doc *doc)
 	size_t near_edge = 0, run_on = 0;
 	for (size_t i = 0; i + 1 < doc->nlines; i++) {
 		const wn_line *l = &doc->lines[i];
-		size_t w = codepoints(l->text, l->len) + l->indent;
-		if (l->blank || w + 20 < maxw)
+		if (l->blank || (size_t)width[i] + 20 < maxw)
 			continue;
 		near_edge++;
 		run_on += !doc->lines[i + 1].blank && ends_open(l);
@@ -114,8 +189,14 @@ static bool detect_wrapped(const wn_doc *doc)
 int wn_filter_whitespace(wn_doc *doc, const wn_filter_ctx *ctx)
 {
 	(void)ctx;
-	for (size_t i = 0; i < doc->nlines; i++)
-		normalise_line(&doc->lines[i]);
-	doc->wrapped = detect_wrapped(doc);
+	uint8_t *width = malloc(doc->nlines ? doc->nlines : 1);
+	if (!width)
+		return -ENOMEM;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		size_t w = normalise_line(&doc->lines[i]);
+		width[i] = (uint8_t)(w < WIDTH_CAP ? w : WIDTH_CAP);
+	}
+	doc->wrapped = detect_wrapped(doc, width);
+	free(width);
 	return wn_doc_rebuild_blocks(doc);
 }
