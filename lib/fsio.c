@@ -167,10 +167,15 @@ void wn_atomic_abort(wn_atomic_file *f)
 	free(f);
 }
 
+static int group_queue(wn_atomic_group *g, wn_atomic_file *f);
+static _Thread_local wn_atomic_group *thread_group; /* see wn_atomic_group_begin */
+
 int wn_atomic_commit(wn_atomic_file *f, bool durable)
 {
 	atomic_flush(f);
 	int rc = f->err;
+	if (rc == 0 && thread_group)
+		return group_queue(thread_group, f);
 	if (rc == 0 && durable && fsync(f->fd) < 0)
 		rc = -errno;
 	if (close(f->fd) < 0 && rc == 0)
@@ -180,6 +185,128 @@ int wn_atomic_commit(wn_atomic_file *f, bool durable)
 	if (rc < 0)
 		unlink(f->staging);
 	free(f);
+	return rc;
+}
+
+/* ---- group commit ---- */
+
+struct group_file {
+	int fd;
+	char *staging, *final;
+};
+
+struct wn_atomic_group {
+	struct group_file *files;
+	size_t n, cap;
+};
+
+int wn_atomic_group_new(wn_atomic_group **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? 0 : -ENOMEM;
+}
+
+void wn_atomic_group_free(wn_atomic_group *g)
+{
+	if (!g)
+		return;
+	wn_atomic_group_discard(g, 0);
+	free(g->files);
+	free(g);
+}
+
+void wn_atomic_group_begin(wn_atomic_group *g)
+{
+	thread_group = g;
+}
+
+void wn_atomic_group_end(void)
+{
+	thread_group = NULL;
+}
+
+size_t wn_atomic_group_len(const wn_atomic_group *g)
+{
+	return g->n;
+}
+
+/* Takes f (freed here): its data is written, its staging file stays open. */
+static int group_queue(wn_atomic_group *g, wn_atomic_file *f)
+{
+	int rc = 0;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		struct group_file *nf = realloc(g->files, cap * sizeof *nf);
+		if (!nf)
+			rc = -ENOMEM;
+		else {
+			g->files = nf;
+			g->cap = cap;
+		}
+	}
+	struct group_file gf = {.fd = f->fd, .staging = strdup(f->staging), .final = strdup(f->final)};
+	if (rc == 0 && (!gf.staging || !gf.final))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(gf.staging);
+		free(gf.final);
+		wn_atomic_abort(f);
+		return rc;
+	}
+	g->files[g->n++] = gf;
+	free(f);
+	return 0;
+}
+
+static void group_drop(struct group_file *gf, bool unlink_staging)
+{
+	close(gf->fd);
+	if (unlink_staging)
+		unlink(gf->staging);
+	free(gf->staging);
+	free(gf->final);
+}
+
+void wn_atomic_group_discard(wn_atomic_group *g, size_t from)
+{
+	for (size_t i = from; i < g->n; i++)
+		group_drop(&g->files[i], true);
+	if (from < g->n)
+		g->n = from;
+}
+
+int wn_atomic_group_commit(wn_atomic_group *g, bool durable, size_t *done)
+{
+	size_t n = g->n, ok = n;
+	int rc = 0;
+	if (durable) {
+		/* Start write-back everywhere first: the blocks of every file are
+		 * then allocated in the same journal transaction, which the first
+		 * fdatasync commits and the others find committed already. A file
+		 * system without sync_file_range just syncs each in turn. */
+		for (size_t i = 0; i < n; i++)
+			sync_file_range(g->files[i].fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		for (size_t i = 0; i < n && rc == 0; i++)
+			if (fdatasync(g->files[i].fd) < 0) {
+				rc = -errno;
+				ok = i;
+			}
+	}
+	for (size_t i = 0; i < ok; i++) {
+		struct group_file *gf = &g->files[i];
+		int fd = gf->fd;
+		gf->fd = -1;
+		if (close(fd) < 0 || rename(gf->staging, gf->final) < 0) {
+			rc = -errno;
+			ok = i;
+			break;
+		}
+		group_drop(gf, false);
+	}
+	for (size_t i = ok; i < n; i++)
+		group_drop(&g->files[i], true);
+	g->n = 0;
+	*done = ok;
 	return rc;
 }
 
