@@ -495,7 +495,7 @@ static void round_outputs(struct round *r, size_t *end)
 	wn_proc *p = r->p;
 	size_t mark[BATCH_MAX]; /* where a job's files start in the group */
 	bool wrote[BATCH_MAX] = {false};
-	wn_atomic_group_begin(p->group);
+	wn_atomic_group_begin(p->group, r->durable);
 	for (size_t i = 0; i < *end; i++) {
 		struct job *j = r->jobs[i];
 		if (j->failed || j->outputs_done)
@@ -531,7 +531,7 @@ static void round_outputs(struct round *r, size_t *end)
 	}
 	wn_atomic_group_end();
 	size_t done;
-	int rc = wn_atomic_group_commit(p->group, r->durable, &done);
+	int rc = wn_atomic_group_commit(p->group, &done);
 	if (rc < 0) { /* cut at the job the first failed file belongs to */
 		size_t k = 0;
 		for (size_t i = 0; i < *end; i++)
@@ -648,17 +648,31 @@ static void round_moves(struct round *r, size_t *end)
 			r->jobs[i]->finished = true;
 }
 
+static double ms_since(uint64_t *t)
+{
+	uint64_t now = uv_hrtime();
+	double ms = (double)(now - *t) / 1e6;
+	*t = now;
+	return ms;
+}
+
 static void round_work(uv_work_t *req)
 {
 	struct round *r = req->data;
 	size_t end = r->n;
+	uint64_t t = uv_hrtime();
 	round_index(r, &end);
+	double index_ms = ms_since(&t);
 	injected_crash("index", end);
 	round_outputs(r, &end);
+	double outputs_ms = ms_since(&t);
 	injected_crash("outputs", end);
 	round_events(r, &end);
+	double events_ms = ms_since(&t);
 	injected_crash("events", end);
 	round_moves(r, &end);
+	wn_debug("round of %zu (%zu through): index %.1f ms, outputs %.1f ms, events %.1f ms, moves %.1f ms",
+		 r->n, end, index_ms, outputs_ms, events_ms, ms_since(&t));
 }
 
 static void log_outcome(wn_proc *p, struct job *j)

@@ -191,13 +191,13 @@ int wn_atomic_commit(wn_atomic_file *f, bool durable)
 /* ---- group commit ---- */
 
 struct group_file {
-	int fd;
 	char *staging, *final;
 };
 
 struct wn_atomic_group {
 	struct group_file *files;
 	size_t n, cap;
+	bool durable;
 };
 
 int wn_atomic_group_new(wn_atomic_group **out)
@@ -215,8 +215,9 @@ void wn_atomic_group_free(wn_atomic_group *g)
 	free(g);
 }
 
-void wn_atomic_group_begin(wn_atomic_group *g)
+void wn_atomic_group_begin(wn_atomic_group *g, bool durable)
 {
+	g->durable = durable;
 	thread_group = g;
 }
 
@@ -230,11 +231,17 @@ size_t wn_atomic_group_len(const wn_atomic_group *g)
 	return g->n;
 }
 
-/* Takes f (freed here): its data is written, its staging file stays open. */
+/* Takes f (freed here), its data written. */
 static int group_queue(wn_atomic_group *g, wn_atomic_file *f)
 {
-	int rc = 0;
-	if (g->n == g->cap) {
+	/* Start write-back now: the blocks are allocated in the running journal
+	 * transaction, and the I/O overlaps with writing the next files. A file
+	 * system without sync_file_range just syncs each file at commit. */
+	if (g->durable)
+		sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	int rc = close(f->fd) < 0 ? -errno : 0;
+	f->fd = -1;
+	if (rc == 0 && g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 32;
 		struct group_file *nf = realloc(g->files, cap * sizeof *nf);
 		if (!nf)
@@ -244,23 +251,22 @@ static int group_queue(wn_atomic_group *g, wn_atomic_file *f)
 			g->cap = cap;
 		}
 	}
-	struct group_file gf = {.fd = f->fd, .staging = strdup(f->staging), .final = strdup(f->final)};
+	struct group_file gf = {.staging = strdup(f->staging), .final = strdup(f->final)};
 	if (rc == 0 && (!gf.staging || !gf.final))
 		rc = -ENOMEM;
 	if (rc < 0) {
 		free(gf.staging);
 		free(gf.final);
-		wn_atomic_abort(f);
-		return rc;
+		unlink(f->staging);
+	} else {
+		g->files[g->n++] = gf;
 	}
-	g->files[g->n++] = gf;
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void group_drop(struct group_file *gf, bool unlink_staging)
 {
-	close(gf->fd);
 	if (unlink_staging)
 		unlink(gf->staging);
 	free(gf->staging);
@@ -275,33 +281,30 @@ void wn_atomic_group_discard(wn_atomic_group *g, size_t from)
 		g->n = from;
 }
 
-int wn_atomic_group_commit(wn_atomic_group *g, bool durable, size_t *done)
+static int sync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = fdatasync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+int wn_atomic_group_commit(wn_atomic_group *g, size_t *done)
 {
 	size_t n = g->n, ok = n;
 	int rc = 0;
-	if (durable) {
-		/* Start write-back everywhere first: the blocks of every file are
-		 * then allocated in the same journal transaction, which the first
-		 * fdatasync commits and the others find committed already. A file
-		 * system without sync_file_range just syncs each in turn. */
-		for (size_t i = 0; i < n; i++)
-			sync_file_range(g->files[i].fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-		for (size_t i = 0; i < n && rc == 0; i++)
-			if (fdatasync(g->files[i].fd) < 0) {
-				rc = -errno;
-				ok = i;
-			}
-	}
+	for (size_t i = 0; g->durable && i < n && rc == 0; i++)
+		if ((rc = sync_path(g->files[i].staging)) < 0)
+			ok = i;
 	for (size_t i = 0; i < ok; i++) {
-		struct group_file *gf = &g->files[i];
-		int fd = gf->fd;
-		gf->fd = -1;
-		if (close(fd) < 0 || rename(gf->staging, gf->final) < 0) {
+		if (rename(g->files[i].staging, g->files[i].final) < 0) {
 			rc = -errno;
 			ok = i;
 			break;
 		}
-		group_drop(gf, false);
+		group_drop(&g->files[i], false);
 	}
 	for (size_t i = ok; i < n; i++)
 		group_drop(&g->files[i], true);
