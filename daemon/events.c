@@ -154,7 +154,7 @@ void wn_events_close(wn_events *ev)
 bool wn_events_logged(const wn_events *ev, const char *claim)
 {
 	uint64_t v;
-	return parse_claim(claim, strlen(claim), &v) &&
+	return ev->nclaims && parse_claim(claim, strlen(claim), &v) &&
 	       bsearch(&v, ev->claims, ev->nclaims, sizeof v, cmp_u64) != NULL;
 }
 

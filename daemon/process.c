@@ -500,11 +500,13 @@ static void round_outputs(struct round *r, size_t *end)
 		struct job *j = r->jobs[i];
 		if (j->failed || j->outputs_done)
 			continue;
-		/* the same output names twice: the later one waits for the next
-		 * round (its staging names are the earlier one's) */
+		/* the same output names twice (the same name submitted again): the
+		 * later one waits for the next round — its staging names are the
+		 * earlier one's, and it must not replace the earlier one's files
+		 * before the earlier one's event line is out */
 		bool clash = false;
 		for (size_t k = 0; k < i && !clash; k++)
-			clash = wrote[k] && same_outputs(r->jobs[k], j);
+			clash = !r->jobs[k]->failed && same_outputs(r->jobs[k], j);
 		if (clash) {
 			*end = i;
 			break;
