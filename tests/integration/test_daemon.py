@@ -201,7 +201,8 @@ class Intake(DaemonTest):
         wait_for(lambda: self.delivered("herald") == 2, what="both delivered")
         self.assertIn("round of 2 (1 through)", self.log())
         self.assertEqual([e["file"] for e in self.events()], ["brief.md", "brief.txt"])
-        self.assertIn("forty", open(os.path.join(self.out, "herald", "brief.txt")).read())
+        with open(os.path.join(self.out, "herald", "brief.txt")) as f:
+            self.assertIn("forty", f.read())
         self.assert_spool_settled({"herald": ["brief.md", "brief.txt"]})
 
 
