@@ -1,14 +1,15 @@
 /* process.c — see process.h.
  *
  * Jobs live in two FIFOs, both in claim order: `arrival` (claimed, being
- * prepared, prepared) and `lane` (through the index step, left over by a
- * round that stopped short). A round takes the lane, then the prepared jobs
- * at the head of arrival, up to BATCH_MAX, and runs the serial steps for
- * all of them on the thread pool (round_work). Only one round runs at a
- * time and it takes jobs from the heads only, which keeps the index and the
- * deliveries in claim order while preparing runs in parallel. Everything
- * but the work callbacks runs on the loop thread; a job is touched by one
- * thread at a time (libuv orders a work callback before its after-callback).
+ * prepared, prepared) and `lane` (through the index step, waiting to be
+ * delivered). The serial steps run in batches (struct round) on the thread
+ * pool: the index step takes the prepared jobs at the head of arrival, up
+ * to BATCH_MAX, and puts them on the lane; the delivery takes the lane. One
+ * index batch and one delivery run at a time, the one beside the other, and
+ * each takes jobs from the head of its queue only, which keeps both in
+ * claim order while preparing runs in parallel. Everything but the work
+ * callbacks runs on the loop thread; a job is touched by one thread at a
+ * time (libuv orders a work callback before its after-callback).
  */
 #include "daemon/process.h"
 #include "dedup/index.h"
@@ -72,7 +73,8 @@ struct queue {
 	struct job *head, *tail;
 };
 
-/* The serial steps of up to BATCH_MAX jobs, in claim order. */
+/* A batch of up to BATCH_MAX jobs in claim order, in the index step or
+ * in delivery. */
 struct round {
 	uv_work_t req;
 	wn_proc *p;
@@ -101,8 +103,8 @@ struct wn_proc {
 	size_t njobs;
 	uint64_t inflight_bytes; /* input bytes of the jobs held */
 	unsigned npreparing;
-	struct round round;
-	bool round_busy;
+	struct round ix, dv; /* the index step and the delivery, one batch each at a time */
+	bool ix_busy, dv_busy;
 	wn_atomic_group *group; /* the round's output files, committed together */
 
 	/* storage trouble: intake paused, the held step retried on a timer */
@@ -384,14 +386,15 @@ static size_t injected_min_batch(void)
 }
 #endif
 
-/* ---- the round: thread pool, one at a time ----
+/* ---- the serial steps: thread pool, a batch at a time ----
  *
- * Each step works on the jobs [0, end) of the round and may cut `end` at
- * the first job it could not take through (stop_at: an error, held and
+ * Each step works on the jobs [0, end) of a batch and may cut `end` at the
+ * first job it could not take through (stop_at: an error, held and
  * retried) — the jobs before it go on to the next step, the rest wait for
- * the next round, each resuming where it stopped. Per step, the batch pays
+ * the next batch, each resuming where it stopped. Per step, the batch pays
  * one durability barrier, in the order crash safety needs (README, "Crash
- * safety"):
+ * safety"); the index step runs for one batch while the batch before it
+ * goes through the others (index_work, deliver_work):
  *   index    the new jobs in one transaction (group commit); nothing is
  *            written before it is committed
  *   outputs  every file staged and written, made durable together, renamed
@@ -658,14 +661,21 @@ static double ms_since(uint64_t *t)
 	return ms;
 }
 
-static void round_work(uv_work_t *req)
+static void index_work(uv_work_t *req)
 {
 	struct round *r = req->data;
 	size_t end = r->n;
 	uint64_t t = uv_hrtime();
 	round_index(r, &end);
-	double index_ms = ms_since(&t);
+	wn_debug("indexed %zu of %zu in %.1f ms", end, r->n, ms_since(&t));
 	injected_crash("index", end);
+}
+
+static void deliver_work(uv_work_t *req)
+{
+	struct round *r = req->data;
+	size_t end = r->n;
+	uint64_t t = uv_hrtime();
 	round_outputs(r, &end);
 	double outputs_ms = ms_since(&t);
 	injected_crash("outputs", end);
@@ -673,8 +683,8 @@ static void round_work(uv_work_t *req)
 	double events_ms = ms_since(&t);
 	injected_crash("events", end);
 	round_moves(r, &end);
-	wn_debug("round of %zu (%zu through): index %.1f ms, outputs %.1f ms, events %.1f ms, moves %.1f ms",
-		 r->n, end, index_ms, outputs_ms, events_ms, ms_since(&t));
+	wn_debug("delivered %zu of %zu: outputs %.1f ms, events %.1f ms, moves %.1f ms", end, r->n,
+		 outputs_ms, events_ms, ms_since(&t));
 }
 
 static void log_outcome(wn_proc *p, struct job *j)
@@ -705,16 +715,20 @@ static void round_done(uv_work_t *req, int status)
 {
 	struct round *r = req->data;
 	wn_proc *p = r->p;
+	bool delivery = r == &p->dv;
 	(void)status; /* a round is never cancelled */
-	p->round_busy = false;
+	if (delivery)
+		p->dv_busy = false;
+	else
+		p->ix_busy = false;
 	if (r->culprit) {
-		if (!strcmp(r->step, "indexing"))
-			p->index_held = true;
-		else
+		if (delivery)
 			p->lane_held = true;
+		else
+			p->index_held = true;
 		hold(p, r->step, r->culprit->claim.name, r->rc);
 	}
-	struct queue back = {0};
+	struct queue lane = {0}, back = {0};
 	for (size_t i = 0; i < r->n; i++) {
 		struct job *j = r->jobs[i];
 		if (j->finished) {
@@ -722,7 +736,7 @@ static void round_done(uv_work_t *req, int status)
 			job_free(j);
 		} else if (j->indexed) {
 			j->state = J_LANE;
-			q_push(&p->lane, j); /* empty while the round ran */
+			q_push(&lane, j);
 		} else {
 			if (j->reprepare) {
 				wn_doc_free(j->doc);
@@ -733,7 +747,15 @@ static void round_done(uv_work_t *req, int status)
 			q_push(&back, j);
 		}
 	}
-	q_prepend(&p->arrival, &back); /* claim order: before what came since */
+	/* claim order: what a delivery left goes before what was indexed
+	 * meanwhile; what the index did not take, before what came since */
+	if (delivery) {
+		q_prepend(&p->lane, &lane);
+	} else if (lane.head) {
+		q_prepend(&lane, &p->lane);
+		p->lane = lane;
+	}
+	q_prepend(&p->arrival, &back);
 	if (!r->culprit)
 		resume(p);
 	advance(p);
@@ -741,27 +763,11 @@ static void round_done(uv_work_t *req, int status)
 		p->cbs.room(p->ud);
 }
 
-/* Start a round when none runs and something is ready: the lane first,
- * then the prepared jobs at the head of arrival. A lone article goes at
- * once; under load, what became ready while the last round ran goes
- * together. */
-static void start_round(wn_proc *p)
+/* Queue round r over the n jobs popped from q. */
+static void queue_round(wn_proc *p, struct round *r, struct queue *q, size_t n, uv_work_cb work, bool *busy)
 {
-	if (p->round_busy || p->lane_held)
-		return;
-	struct round *r = &p->round;
-	size_t n = 0, nlane = 0;
-	for (struct job *j = p->lane.head; j && n < BATCH_MAX; j = j->next)
-		r->jobs[n++] = j;
-	nlane = n;
-	if (!p->index_held)
-		for (struct job *j = p->arrival.head; j && j->state == J_PREPARED && n < BATCH_MAX; j = j->next)
-			r->jobs[n++] = j;
-	size_t min = injected_min_batch();
-	if (!n || (min && !nlane && !p->stopping && n < min && n < p->njobs))
-		return;
 	for (size_t i = 0; i < n; i++) {
-		q_pop(i < nlane ? &p->lane : &p->arrival);
+		q_pop(q);
 		r->jobs[i]->state = J_ROUND;
 	}
 	r->p = p;
@@ -772,30 +778,58 @@ static void start_round(wn_proc *p)
 	r->culprit = NULL;
 	r->step = NULL;
 	r->rc = 0;
-	p->round_busy = true;
-	int rc = uv_queue_work(p->loop, &r->req, round_work, round_done);
+	int rc = uv_queue_work(p->loop, &r->req, work, round_done);
 	if (rc < 0) { /* cannot happen with valid arguments; undo */
 		wn_err("cannot queue work: %s", uv_strerror(rc));
-		p->round_busy = false;
-		struct queue lane = {0}, back = {0};
+		struct queue back = {0};
 		for (size_t i = 0; i < n; i++) {
-			r->jobs[i]->state = i < nlane ? J_LANE : J_PREPARED;
-			q_push(i < nlane ? &lane : &back, r->jobs[i]);
+			r->jobs[i]->state = q == &p->lane ? J_LANE : J_PREPARED;
+			q_push(&back, r->jobs[i]);
 		}
-		q_prepend(&p->lane, &lane);
-		q_prepend(&p->arrival, &back);
+		q_prepend(q, &back);
+		return;
 	}
+	*busy = true;
+}
+
+/* The index step for the prepared jobs at the head of arrival — a lone
+ * article at once; under load, what became ready while the last batch was
+ * indexed — while the batch before it is delivered. The lane holds at most
+ * one indexed batch waiting. */
+static void start_index(wn_proc *p)
+{
+	if (p->ix_busy || p->index_held || p->lane.head)
+		return;
+	struct round *r = &p->ix;
+	size_t n = 0;
+	for (struct job *j = p->arrival.head; j && j->state == J_PREPARED && n < BATCH_MAX; j = j->next)
+		r->jobs[n++] = j;
+	size_t min = injected_min_batch();
+	if (n && !(min && !p->stopping && n < min && n < p->njobs))
+		queue_round(p, r, &p->arrival, n, index_work, &p->ix_busy);
+}
+
+/* Delivery of the lane: what was indexed while the last delivery ran. */
+static void start_delivery(wn_proc *p)
+{
+	if (p->dv_busy || p->lane_held || !p->lane.head)
+		return;
+	struct round *r = &p->dv;
+	size_t n = 0;
+	for (struct job *j = p->lane.head; j && n < BATCH_MAX; j = j->next)
+		r->jobs[n++] = j;
+	queue_round(p, r, &p->lane, n, deliver_work, &p->dv_busy);
 }
 
 /* ---- the conveyor ---- */
 
 static void check_drained(wn_proc *p)
 {
-	if (!p->stopping || p->drained || p->npreparing || p->round_busy)
+	if (!p->stopping || p->drained || p->npreparing || p->ix_busy || p->dv_busy)
 		return;
 	if (!p->lane_held && p->lane.head)
 		return; /* still delivering what was prepared */
-	if (!p->lane_held && !p->index_held && p->arrival.head && p->arrival.head->state == J_PREPARED)
+	if (!p->index_held && !p->lane.head && p->arrival.head && p->arrival.head->state == J_PREPARED)
 		return;
 	p->drained = true;
 	uv_timer_stop(&p->retry);
@@ -825,8 +859,9 @@ static void advance(wn_proc *p)
 		j->state = J_PREPARING;
 		p->npreparing++;
 	}
-	/* index and deliver, a batch at a time */
-	start_round(p);
+	/* index and deliver, a batch at a time each, the one beside the other */
+	start_delivery(p);
+	start_index(p);
 	check_drained(p);
 }
 

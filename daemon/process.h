@@ -3,12 +3,13 @@
  *   claim     loop thread: rename incoming/<outlet>/<name> into work/
  *   prepare   thread pool, at most `workers` at once: read (O_NOFOLLOW,
  *             bounded), decode, wn_cleaner_prepare
- *   round     thread pool, one at a time, for a batch of up to
- *             WN_PROC_BATCH_MAX articles in claim order — whatever was
- *             prepared while the last round ran, so a lone article goes at
- *             once:
- *             index    wn_pipeline_index for each (learned chrome, dedup; the
- *                      state store's one writer), all in one transaction
+ *   index     thread pool, a batch at a time of up to WN_PROC_BATCH_MAX
+ *             articles in claim order — whatever was prepared while the
+ *             last batch was indexed, so a lone article goes at once:
+ *             wn_pipeline_index for each (learned chrome, dedup; the state
+ *             store's one writer), all in one transaction
+ *   deliver   thread pool, a batch at a time (beside the index step of the
+ *             next batch), in claim order:
  *             outputs  written (staging + rename), made durable together,
  *                      each output folder synced once
  *             events   their events.jsonl lines in one write, one fdatasync
@@ -17,8 +18,8 @@
  *                      reason file to failed/
  *             (no fsync at all when not durable)
  *
- * Every claimed file leaves work/ only through a round, and no output is
- * written before its batch's index transaction is committed. After a crash
+ * Every claimed file leaves work/ only through a delivery, and no output
+ * is written before its batch's index transaction is committed. After a crash
  * the daemon calls wn_proc_recover() and the same steps run again,
  * producing the same names and content (see events.h for the lines).
  *
@@ -27,7 +28,7 @@
  * size limit.
  *
  * A full disk (ENOSPC, EDQUOT) or another storage error while claiming,
- * indexing or in a round pauses intake; a round stops at the first article
+ * indexing or delivering pauses intake; a batch stops at the first article
  * whose step failed (the ones before it go on and are delivered), and that
  * step is retried on a timer with backoff (1 s doubling to 60 s); intake
  * resumes when it succeeds. Nothing is dropped meanwhile.

@@ -199,7 +199,7 @@ class Intake(DaemonTest):
             os.utime(self.sp("incoming", "herald", name), (1, 1))  # claimed at once, .md first
         self.start(binary=WINNOWD_TEST, env={"WN_FAULT_MIN_BATCH": "2"})
         wait_for(lambda: self.delivered("herald") == 2, what="both delivered")
-        self.assertIn("round of 2 (1 through)", self.log())
+        self.assertIn("delivered 1 of 2:", self.log())
         self.assertEqual([e["file"] for e in self.events()], ["brief.md", "brief.txt"])
         with open(os.path.join(self.out, "herald", "brief.txt")) as f:
             self.assertIn("forty", f.read())
