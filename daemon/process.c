@@ -792,10 +792,11 @@ static void queue_round(wn_proc *p, struct round *r, struct queue *q, size_t n, 
 	*busy = true;
 }
 
-/* The index step for the prepared jobs at the head of arrival — a lone
- * article at once; under load, what became ready while the last batch was
- * indexed — while the batch before it is delivered. The lane holds at most
- * one indexed batch waiting. */
+/* The index step for the prepared jobs at the head of arrival: a lone
+ * article at once; while a delivery runs, the next batch once half a batch
+ * is ready (a delivery costs about the same for one article as for many,
+ * so it should not get a small batch indexed early). The lane holds at
+ * most one indexed batch waiting. */
 static void start_index(wn_proc *p)
 {
 	if (p->ix_busy || p->index_held || p->lane.head)
@@ -804,6 +805,8 @@ static void start_index(wn_proc *p)
 	size_t n = 0;
 	for (struct job *j = p->arrival.head; j && j->state == J_PREPARED && n < BATCH_MAX; j = j->next)
 		r->jobs[n++] = j;
+	if (p->dv_busy && n < BATCH_MAX / 2 && !p->stopping)
+		return; /* called again as jobs are prepared and when the delivery ends */
 	size_t min = injected_min_batch();
 	if (n && !(min && !p->stopping && n < min && n < p->njobs))
 		queue_round(p, r, &p->arrival, n, index_work, &p->ix_busy);
