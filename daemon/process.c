@@ -40,10 +40,10 @@ struct cleaner_ref {
 enum job_state {
 	J_CLAIMED,   /* waiting for a prepare slot */
 	J_PREPARING, /* on the thread pool */
-	J_PREPARED,  /* waiting for a round to index it */
+	J_PREPARED,  /* waiting for the index step */
 	J_ABANDONED, /* stopping: left in work/ for the next start */
-	J_LANE,      /* through the index step, waiting for a round to deliver it */
-	J_ROUND,     /* in the running round */
+	J_LANE,      /* through the index step, waiting to be delivered */
+	J_ROUND,     /* in a batch on the thread pool */
 };
 
 struct job {
@@ -105,7 +105,7 @@ struct wn_proc {
 	unsigned npreparing;
 	struct round ix, dv; /* the index step and the delivery, one batch each at a time */
 	bool ix_busy, dv_busy;
-	wn_atomic_group *group; /* the round's output files, committed together */
+	wn_atomic_group *group; /* the delivery's output files, committed together */
 
 	/* storage trouble: intake paused, the held step retried on a timer */
 	uv_timer_t retry;
@@ -333,9 +333,9 @@ static void prepare_done(uv_work_t *req, int status)
  * the index step (the state store); $WN_FAULT_EVENTS_ENOSPC: the event
  * lines; $WN_FAULT_DONE_ENOSPC: the move to done/.
  * $WN_FAULT_CRASH_AT=index|outputs|events|moves kills the daemon (SIGKILL)
- * in a round of two or more articles: after its index commit, after its
+ * in a batch of two or more articles: after its index commit, after its
  * outputs, after its event lines, or after half of its moves.
- * $WN_FAULT_MIN_BATCH=N holds a round until N articles are ready to be
+ * $WN_FAULT_MIN_BATCH=N holds the index step until N articles are ready to be
  * indexed (or every article held is). */
 static int injected_fault(const char *var, const struct job *j)
 {
@@ -420,7 +420,7 @@ static void round_index(struct round *r, size_t *end)
 	wn_proc *p = r->p;
 	size_t first = 0;
 	while (first < *end && r->jobs[first]->indexed)
-		first++; /* left over by an earlier round */
+		first++; /* left over by an earlier batch */
 	if (first == *end)
 		return;
 	int rc = p->index ? wn_index_begin(p->index) : 0;
@@ -504,7 +504,7 @@ static void round_outputs(struct round *r, size_t *end)
 		if (j->failed || j->outputs_done)
 			continue;
 		/* the same output names twice (the same name submitted again): the
-		 * later one waits for the next round — its staging names are the
+		 * later one waits for the next batch — its staging names are the
 		 * earlier one's, and it must not replace the earlier one's files
 		 * before the earlier one's event line is out */
 		bool clash = false;
@@ -716,7 +716,7 @@ static void round_done(uv_work_t *req, int status)
 	struct round *r = req->data;
 	wn_proc *p = r->p;
 	bool delivery = r == &p->dv;
-	(void)status; /* a round is never cancelled */
+	(void)status; /* never cancelled */
 	if (delivery)
 		p->dv_busy = false;
 	else
@@ -893,7 +893,7 @@ int wn_proc_new(uv_loop_t *loop, wn_spool *sp, wn_events *ev, wn_cleaner *cleane
 	p->cleaner = r;
 	p->outdir = outdir;
 	p->workers = o->workers ? o->workers : 1;
-	/* a round in flight, the next one gathering, and the ones being prepared */
+	/* a batch in delivery, one in the index step or waiting, and the ones being prepared */
 	p->max_jobs = 2 * BATCH_MAX + 2 * p->workers;
 	p->durable = o->durable;
 	p->keep_duplicates = o->keep_duplicates;
