@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,70 @@
 
 struct wn_events {
 	char *path;
-	char last_claim[32];
+	uint64_t *claims; /* of the lines in the tail at open, sorted */
+	size_t nclaims;
 };
 
-/* Cut a torn last line, then remember the claim of the last whole line. */
+static bool parse_claim(const char *s, size_t len, uint64_t *out)
+{
+	if (len != 16)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* The claim of one line: found by its key, which the daemon writes last
+ * (an escaped quote inside a string value cannot look like it); any other
+ * form is parsed as JSON. */
+static bool line_claim(const char *line, size_t len, uint64_t *out)
+{
+	static const char key[] = "\"claim\":\"";
+	const size_t klen = sizeof key - 1;
+	if (len >= klen + 18 && !memcmp(line + len - klen - 18, key, klen) &&
+	    !memcmp(line + len - 2, "\"}", 2))
+		return parse_claim(line + len - 18, 16, out);
+	json_t *j = json_loadb(line, len, 0, NULL);
+	const char *claim = json_string_value(json_object_get(j, "claim"));
+	bool ok = claim && parse_claim(claim, strlen(claim), out);
+	json_decref(j);
+	return ok;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Remember the claims of the whole lines in buf[0..end). */
+static int collect_claims(wn_events *ev, const char *buf, size_t end)
+{
+	size_t lines = 0;
+	for (size_t i = 0; i < end; i++)
+		lines += buf[i] == '\n';
+	ev->claims = malloc((lines ? lines : 1) * sizeof *ev->claims);
+	if (!ev->claims)
+		return -ENOMEM;
+	for (size_t start = 0; start < end;) {
+		const char *nl = memchr(buf + start, '\n', end - start);
+		size_t stop = (size_t)(nl - buf);
+		if (line_claim(buf + start, stop - start, &ev->claims[ev->nclaims]))
+			ev->nclaims++;
+		start = stop + 1;
+	}
+	qsort(ev->claims, ev->nclaims, sizeof *ev->claims, cmp_u64);
+	return 0;
+}
+
+/* Cut a torn last line, then remember the claims of the whole lines in the tail. */
 static int read_tail(wn_events *ev)
 {
 	int fd = open(ev->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -48,15 +109,13 @@ static int read_tail(wn_events *ev)
 		end--;
 	if (end < n && (end > 0 || base == 0) && ftruncate(fd, base + (off_t)end) < 0)
 		rc = -errno;
-	if (end > 0) {
-		size_t start = end - 1;
-		while (start > 0 && buf[start - 1] != '\n')
-			start--;
-		json_t *j = json_loadb(buf + start, end - 1 - start, 0, NULL);
-		const char *claim = json_string_value(json_object_get(j, "claim"));
-		if (claim)
-			snprintf(ev->last_claim, sizeof ev->last_claim, "%s", claim);
-		json_decref(j);
+	if (rc == 0) {
+		/* the first line of a cut window may be a part: skip it */
+		size_t start = 0;
+		if (base > 0)
+			while (start < end && buf[start++] != '\n')
+				;
+		rc = collect_claims(ev, buf + start, end - start);
 	}
 	free(buf);
 out:
@@ -88,12 +147,15 @@ void wn_events_close(wn_events *ev)
 	if (!ev)
 		return;
 	free(ev->path);
+	free(ev->claims);
 	free(ev);
 }
 
-bool wn_events_logged_last(const wn_events *ev, const char *claim)
+bool wn_events_logged(const wn_events *ev, const char *claim)
 {
-	return ev->last_claim[0] && !strcmp(ev->last_claim, claim);
+	uint64_t v;
+	return ev->nclaims && parse_claim(claim, strlen(claim), &v) &&
+	       bsearch(&v, ev->claims, ev->nclaims, sizeof v, cmp_u64) != NULL;
 }
 
 static json_t *sanitized(const char *s)
@@ -149,17 +211,33 @@ char *wn_events_line(const wn_doc *doc, const char *claim, const char *file, boo
 
 int wn_events_append(wn_events *ev, const char *line, bool durable)
 {
-	int fd = open(ev->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(line);
-	char *buf = malloc(len + 1);
-	if (!buf) {
-		close(fd);
+	char *lines[1] = {(char *)line};
+	return wn_events_append_lines(ev, lines, 1, durable);
+}
+
+int wn_events_append_lines(wn_events *ev, char *const *lines, size_t n, bool durable)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(lines[i]) + 1;
+	if (!len)
+		return 0;
+	char *buf = malloc(len);
+	if (!buf)
 		return -ENOMEM;
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(lines[i]);
+		memcpy(buf + off, lines[i], l);
+		off += l;
+		buf[off++] = '\n';
 	}
-	memcpy(buf, line, len);
-	buf[len++] = '\n';
+	int fd = open(ev->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		free(buf);
+		return -e;
+	}
 	struct stat st;
 	int rc = fstat(fd, &st) < 0 ? -errno : 0;
 	if (rc == 0) {

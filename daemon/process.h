@@ -1,26 +1,37 @@
-/* process.h — winnowd's processing pipeline, one article at a time:
+/* process.h — winnowd's processing pipeline:
  *
  *   claim     loop thread: rename incoming/<outlet>/<name> into work/
  *   prepare   thread pool, at most `workers` at once: read (O_NOFOLLOW,
  *             bounded), decode, wn_cleaner_prepare
- *   index     loop thread, strictly in claim order: wn_pipeline_index
- *             (learned chrome, dedup; the state store's one writer)
- *   deliver   thread pool, one at a time in claim order: outputs (staging +
- *             rename, fsynced when durable), then the events.jsonl line,
- *             then the original to done/ — or, for a failure at any stage,
- *             the original and a reason file to failed/
+ *   index     thread pool, a batch at a time of up to WN_PROC_BATCH_MAX
+ *             articles in claim order — whatever was prepared while the
+ *             last batch was indexed, so a lone article goes at once:
+ *             wn_pipeline_index for each (learned chrome, dedup; the state
+ *             store's one writer), all in one transaction
+ *   deliver   thread pool, a batch at a time (beside the index step of the
+ *             next batch), in claim order:
+ *             outputs  written (staging + rename), made durable together,
+ *                      each output folder synced once
+ *             events   their events.jsonl lines in one write, one fdatasync
+ *             moves    the originals to done/, each folder synced once — or,
+ *                      for a failure at any stage, the original and a
+ *                      reason file to failed/
+ *             (no fsync at all when not durable)
  *
- * Every claimed file leaves work/ only through deliver; after a crash the
- * daemon calls wn_proc_recover() and the same steps run again, producing
- * the same names and content (see events.h for the log line).
+ * Every claimed file leaves work/ only through a delivery, and no output
+ * is written before its batch's index transaction is committed. After a crash
+ * the daemon calls wn_proc_recover() and the same steps run again,
+ * producing the same names and content (see events.h for the lines).
  *
- * Memory: at most 2 * workers + 2 files are held at once, and no new one
- * is claimed while those held add up to the cleaner's size limit.
+ * Memory: at most 2 * WN_PROC_BATCH_MAX + 2 * workers files are held at
+ * once, and no new one is claimed while those held add up to the cleaner's
+ * size limit.
  *
  * A full disk (ENOSPC, EDQUOT) or another storage error while claiming,
- * indexing or delivering pauses intake; the step is retried on a timer
- * with backoff (1 s doubling to 60 s) and intake resumes when it succeeds.
- * Nothing is dropped meanwhile.
+ * indexing or delivering pauses intake; a batch stops at the first article
+ * whose step failed (the ones before it go on and are delivered), and that
+ * step is retried on a timer with backoff (1 s doubling to 60 s); intake
+ * resumes when it succeeds. Nothing is dropped meanwhile.
  */
 #ifndef WN_DAEMON_PROCESS_H
 #define WN_DAEMON_PROCESS_H
@@ -32,6 +43,9 @@
 #include "daemon/events.h"
 #include "lib/pipeline.h"
 #include "spool/spool.h"
+
+/* Articles taken through the serial steps together (group commit). */
+#define WN_PROC_BATCH_MAX 64
 
 typedef struct wn_proc wn_proc;
 

@@ -1,5 +1,5 @@
 /* Unit tests: events.jsonl (events.h) — the line, appends, and the
- * exactly-once support across a crash (last claim, torn tail). */
+ * exactly-once support across a crash (claims in the tail, torn tail). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,17 +95,28 @@ static void test_append_and_last_claim(void **state)
 	(void)state;
 	wn_events *ev;
 	assert_int_equal(wn_events_open(dir, &ev), 0);
-	assert_false(wn_events_logged_last(ev, "00000000000000a1")); /* no log yet */
+	assert_false(wn_events_logged(ev, "00000000000000a1")); /* no log yet */
 	assert_int_equal(wn_events_append(ev, "{\"claim\":\"00000000000000a1\"}", true), 0);
 	assert_int_equal(wn_events_append(ev, "{\"claim\":\"00000000000000a2\"}", false), 0);
+	/* a batch: one write; a line of another form (spaces) is parsed as JSON */
+	char *batch[] = {"{\"id\":\"x\",\"claim\":\"00000000000000a3\"}", "{\"claim\": \"00000000000000a4\", \"id\": 1}"};
+	assert_int_equal(wn_events_append_lines(ev, batch, 2, true), 0);
+	assert_int_equal(wn_events_append_lines(ev, batch, 0, true), 0);
+	assert_false(wn_events_logged(ev, "00000000000000a2")); /* only what was there at open */
 	wn_events_close(ev);
 	char *s = slurp();
-	assert_string_equal(s, "{\"claim\":\"00000000000000a1\"}\n{\"claim\":\"00000000000000a2\"}\n");
+	assert_string_equal(s, "{\"claim\":\"00000000000000a1\"}\n{\"claim\":\"00000000000000a2\"}\n"
+			       "{\"id\":\"x\",\"claim\":\"00000000000000a3\"}\n"
+			       "{\"claim\": \"00000000000000a4\", \"id\": 1}\n");
 	free(s);
-	/* a restart knows the last line's claim, and only that one */
+	/* a restart knows the claims of the lines logged */
 	assert_int_equal(wn_events_open(dir, &ev), 0);
-	assert_true(wn_events_logged_last(ev, "00000000000000a2"));
-	assert_false(wn_events_logged_last(ev, "00000000000000a1"));
+	assert_true(wn_events_logged(ev, "00000000000000a1"));
+	assert_true(wn_events_logged(ev, "00000000000000a2"));
+	assert_true(wn_events_logged(ev, "00000000000000a3"));
+	assert_true(wn_events_logged(ev, "00000000000000a4"));
+	assert_false(wn_events_logged(ev, "00000000000000a5"));
+	assert_false(wn_events_logged(ev, "not a claim"));
 	wn_events_close(ev);
 }
 
@@ -118,8 +129,8 @@ static void test_torn_tail_cut(void **state)
 	close(fd);
 	wn_events *ev;
 	assert_int_equal(wn_events_open(dir, &ev), 0);
-	assert_true(wn_events_logged_last(ev, "00000000000000b1"));
-	assert_false(wn_events_logged_last(ev, "00000000000000b2"));
+	assert_true(wn_events_logged(ev, "00000000000000b1"));
+	assert_false(wn_events_logged(ev, "00000000000000b2"));
 	assert_int_equal(wn_events_append(ev, "{\"claim\":\"00000000000000b3\"}", false), 0);
 	wn_events_close(ev);
 	char *s = slurp();
@@ -130,11 +141,37 @@ static void test_torn_tail_cut(void **state)
 	assert_int_equal(write(fd, "{\"cla", 5), 5);
 	close(fd);
 	assert_int_equal(wn_events_open(dir, &ev), 0);
-	assert_false(wn_events_logged_last(ev, "00000000000000b3"));
+	assert_false(wn_events_logged(ev, "00000000000000b3"));
 	wn_events_close(ev);
 	s = slurp();
 	assert_string_equal(s, "");
 	free(s);
+}
+
+/* A log longer than the tail window: the claims of its last lines are
+ * known, the part line where the window starts is skipped. */
+static void test_long_log_tail(void **state)
+{
+	(void)state;
+	FILE *f = fopen(logpath, "w");
+	assert_non_null(f);
+	char pad[1000];
+	memset(pad, 'x', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	unsigned n = 6000; /* about 6 MB */
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "{\"pad\":\"%s\",\"claim\":\"%016x\"}\n", pad, i);
+	fclose(f);
+	wn_events *ev;
+	assert_int_equal(wn_events_open(dir, &ev), 0);
+	char claim[17];
+	snprintf(claim, sizeof claim, "%016x", n - 1);
+	assert_true(wn_events_logged(ev, claim));
+	snprintf(claim, sizeof claim, "%016x", n - 3000);
+	assert_true(wn_events_logged(ev, claim));
+	snprintf(claim, sizeof claim, "%016x", 0u);
+	assert_false(wn_events_logged(ev, claim)); /* out of the window */
+	wn_events_close(ev);
 }
 
 int main(void)
@@ -143,6 +180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_line_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_and_last_claim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_log_tail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,10 +167,15 @@ void wn_atomic_abort(wn_atomic_file *f)
 	free(f);
 }
 
+static int group_queue(wn_atomic_group *g, wn_atomic_file *f);
+static _Thread_local wn_atomic_group *thread_group; /* see wn_atomic_group_begin */
+
 int wn_atomic_commit(wn_atomic_file *f, bool durable)
 {
 	atomic_flush(f);
 	int rc = f->err;
+	if (rc == 0 && thread_group)
+		return group_queue(thread_group, f);
 	if (rc == 0 && durable && fsync(f->fd) < 0)
 		rc = -errno;
 	if (close(f->fd) < 0 && rc == 0)
@@ -180,6 +185,131 @@ int wn_atomic_commit(wn_atomic_file *f, bool durable)
 	if (rc < 0)
 		unlink(f->staging);
 	free(f);
+	return rc;
+}
+
+/* ---- group commit ---- */
+
+struct group_file {
+	char *staging, *final;
+};
+
+struct wn_atomic_group {
+	struct group_file *files;
+	size_t n, cap;
+	bool durable;
+};
+
+int wn_atomic_group_new(wn_atomic_group **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? 0 : -ENOMEM;
+}
+
+void wn_atomic_group_free(wn_atomic_group *g)
+{
+	if (!g)
+		return;
+	wn_atomic_group_discard(g, 0);
+	free(g->files);
+	free(g);
+}
+
+void wn_atomic_group_begin(wn_atomic_group *g, bool durable)
+{
+	g->durable = durable;
+	thread_group = g;
+}
+
+void wn_atomic_group_end(void)
+{
+	thread_group = NULL;
+}
+
+size_t wn_atomic_group_len(const wn_atomic_group *g)
+{
+	return g->n;
+}
+
+/* Takes f (freed here), its data written. */
+static int group_queue(wn_atomic_group *g, wn_atomic_file *f)
+{
+	/* Start write-back now: the blocks are allocated in the running journal
+	 * transaction, and the I/O overlaps with writing the next files. A file
+	 * system without sync_file_range just syncs each file at commit. */
+	if (g->durable)
+		sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	int rc = close(f->fd) < 0 ? -errno : 0;
+	f->fd = -1;
+	if (rc == 0 && g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		struct group_file *nf = realloc(g->files, cap * sizeof *nf);
+		if (!nf)
+			rc = -ENOMEM;
+		else {
+			g->files = nf;
+			g->cap = cap;
+		}
+	}
+	struct group_file gf = {.staging = strdup(f->staging), .final = strdup(f->final)};
+	if (rc == 0 && (!gf.staging || !gf.final))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(gf.staging);
+		free(gf.final);
+		unlink(f->staging);
+	} else {
+		g->files[g->n++] = gf;
+	}
+	free(f);
+	return rc;
+}
+
+static void group_drop(struct group_file *gf, bool unlink_staging)
+{
+	if (unlink_staging)
+		unlink(gf->staging);
+	free(gf->staging);
+	free(gf->final);
+}
+
+void wn_atomic_group_discard(wn_atomic_group *g, size_t from)
+{
+	for (size_t i = from; i < g->n; i++)
+		group_drop(&g->files[i], true);
+	if (from < g->n)
+		g->n = from;
+}
+
+static int sync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = fdatasync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+int wn_atomic_group_commit(wn_atomic_group *g, size_t *done)
+{
+	size_t n = g->n, ok = n;
+	int rc = 0;
+	for (size_t i = 0; g->durable && i < n && rc == 0; i++)
+		if ((rc = sync_path(g->files[i].staging)) < 0)
+			ok = i;
+	for (size_t i = 0; i < ok; i++) {
+		if (rename(g->files[i].staging, g->files[i].final) < 0) {
+			rc = -errno;
+			ok = i;
+			break;
+		}
+		group_drop(&g->files[i], false);
+	}
+	for (size_t i = ok; i < n; i++)
+		group_drop(&g->files[i], true);
+	g->n = 0;
+	*done = ok;
 	return rc;
 }
 

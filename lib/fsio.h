@@ -37,6 +37,33 @@ void wn_atomic_put(wn_atomic_file *f, const void *data, size_t len);
 int wn_atomic_commit(wn_atomic_file *f, bool durable);
 void wn_atomic_abort(wn_atomic_file *f);
 
+/* Group commit of atomic files, for a caller that writes many at once
+ * through code it does not own (wn_output_write). While a group is active
+ * on a thread (wn_atomic_group_begin ... wn_atomic_group_end), that
+ * thread's wn_atomic_commit (and so wn_write_atomic) does not rename: it
+ * writes and closes the staging file — starting its write-back when the
+ * group is durable — queues it in the group and returns 0.
+ * wn_atomic_group_commit then makes every queued file durable (fdatasync
+ * each: their blocks were allocated in the same journal transaction, which
+ * the first commits and the others find committed) and renames them into
+ * place in the order they were queued. The folders are not synced (see
+ * wn_fsync_dir). No descriptor stays open between the calls. */
+typedef struct wn_atomic_group wn_atomic_group;
+int wn_atomic_group_new(wn_atomic_group **out);
+/* Discards what is still queued (staging files removed). */
+void wn_atomic_group_free(wn_atomic_group *g);
+void wn_atomic_group_begin(wn_atomic_group *g, bool durable);
+void wn_atomic_group_end(void);
+/* Files queued so far. */
+size_t wn_atomic_group_len(const wn_atomic_group *g);
+/* Remove the staging files queued from position `from` on. */
+void wn_atomic_group_discard(wn_atomic_group *g, size_t from);
+/* Sync (when durable) and rename every queued file, in order. *done gets
+ * how many are in place: all of them and 0 returned, or the position of
+ * the first that failed and its error (that one and the rest are
+ * discarded). The group is empty afterwards. */
+int wn_atomic_group_commit(wn_atomic_group *g, size_t *done);
+
 /* fsync a directory so renames into it survive a crash. */
 int wn_fsync_dir(const char *dir);
 

@@ -422,6 +422,23 @@ int wn_spool_done(wn_spool *sp, const wn_claim *c, bool durable, char **done_nam
 	return rc;
 }
 
+int wn_spool_sync_done(wn_spool *sp, const char *outlet)
+{
+	int dst = open_subdir(sp->fd[WN_SPOOL_DONE], outlet, false, 0);
+	if (dst < 0)
+		return dst;
+	int rc = fsync_fd(dst);
+	close(dst);
+	int src = rc == 0 ? open_subdir(sp->fd[WN_SPOOL_WORK], outlet, false, 0) : 0;
+	if (src < 0)
+		return src;
+	if (rc == 0) {
+		rc = fsync_fd(src);
+		close(src);
+	}
+	return rc;
+}
+
 char *wn_spool_reason_text(const char *file, const char *outlet, const char *claim,
 			   const wn_failure *f, time_t when)
 {

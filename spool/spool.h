@@ -118,6 +118,9 @@ void wn_claim_clear(wn_claim *c);
 /* Move a delivered file from work/ to done/<outlet>/ (name kept, or
  * "<name>~<claim>" when taken). *done_name (optional) gets the name used. */
 int wn_spool_done(wn_spool *sp, const wn_claim *c, bool durable, char **done_name);
+/* Make moves to done/<outlet>/ made with durable = false survive a crash:
+ * fsync done/<outlet>/ and work/<outlet>/ (once for any number of moves). */
+int wn_spool_sync_done(wn_spool *sp, const char *outlet);
 
 /* Quarantine a claimed file: write failed/<outlet>/<file>.reason, then move
  * the file to failed/<outlet>/<file>. Done again after a crash in between,

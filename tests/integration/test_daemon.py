@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wn_daemonlib import WINNOWD, DaemonTest, article, files_in, unique_article, wait_for  # noqa: E402
+from wn_daemonlib import WINNOWD, WINNOWD_TEST, DaemonTest, article, files_in, unique_article, wait_for  # noqa: E402
 from wn_testlib import WINNOW, load_json, run  # noqa: E402
 
 STORY = article("Harbour Lights Switched On Again", [
@@ -188,6 +188,22 @@ class Intake(DaemonTest):
         self.assertIn("forty", open(self.sp("done", "herald", "again.txt")).read())
         self.assertIn("sixty", open(os.path.join(self.out, "herald", "again.txt")).read())
         self.assertEqual(len(self.events()), 2)
+
+
+    def test_same_stem_twice_in_one_round(self):
+        # brief.md and brief.txt have the same outputs; claimed together, the
+        # later one waits for the next round, so each event line is written
+        # while its own outputs are in place, and the later one's stay
+        for name, text in (("brief.md", STORY.replace("forty", "sixty")), ("brief.txt", STORY)):
+            self.drop("herald", name, text)
+            os.utime(self.sp("incoming", "herald", name), (1, 1))  # claimed at once, .md first
+        self.start(binary=WINNOWD_TEST, env={"WN_FAULT_MIN_BATCH": "2"})
+        wait_for(lambda: self.delivered("herald") == 2, what="both delivered")
+        self.assertIn("delivered 1 of 2:", self.log())
+        self.assertEqual([e["file"] for e in self.events()], ["brief.md", "brief.txt"])
+        with open(os.path.join(self.out, "herald", "brief.txt")) as f:
+            self.assertIn("forty", f.read())
+        self.assert_spool_settled({"herald": ["brief.md", "brief.txt"]})
 
 
 class HostileInput(DaemonTest):

@@ -18,7 +18,9 @@ from wn_daemonlib import WINNOWD, WINNOWD_TEST, DaemonTest, files_in, unique_art
 OUTLETS = ["north", "south", "east"]
 
 
-class Burst(DaemonTest):
+class BurstCase(DaemonTest):
+    """Runs of many articles across three outlets, and what must hold of them."""
+
     settings = {"durable": "yes"}
 
     def drop_burst(self, n):
@@ -65,20 +67,6 @@ class Burst(DaemonTest):
                     rec = json.load(f)
                 self.assertEqual(rec["title"], title)
                 self.assertIsNone(rec["duplicate_of"], "counted twice in the state store?")
-
-    def test_sigterm_during_burst_then_restart(self):
-        self.start()
-        names = self.drop_burst(300)
-        wait_for(lambda: self.delivered_total() >= 10, what="some deliveries")
-        rc, took = self.stop(signal.SIGTERM)
-        self.assertEqual(rc, 0, self.log())
-        self.assertLess(took, 5.0)
-        self.assert_each_in_one_place(names)
-        self.assertLess(self.delivered_total(), 300, "the burst should still be running")
-        self.start()
-        wait_for(lambda: self.delivered_total() == 300, timeout=120, what="all delivered after restart")
-        self.assert_spool_settled(names)
-        self.assert_outputs_right(names)
 
     def launch(self):
         """Start winnowd without waiting for it to be ready (a kill may
@@ -129,6 +117,22 @@ class Burst(DaemonTest):
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         return self.store_view(ref)
+
+
+class Burst(BurstCase):
+    def test_sigterm_during_burst_then_restart(self):
+        self.start()
+        names = self.drop_burst(300)
+        wait_for(lambda: self.delivered_total() >= 10, what="some deliveries")
+        rc, took = self.stop(signal.SIGTERM)
+        self.assertEqual(rc, 0, self.log())
+        self.assertLess(took, 5.0)
+        self.assert_each_in_one_place(names)
+        self.assertLess(self.delivered_total(), 300, "the burst should still be running")
+        self.start()
+        wait_for(lambda: self.delivered_total() == 300, timeout=120, what="all delivered after restart")
+        self.assert_spool_settled(names)
+        self.assert_outputs_right(names)
 
     @unittest.skipIf(os.environ.get("WN_VALGRIND"), "too slow under valgrind (ASan runs it)")
     def test_kill9_torture(self):
@@ -234,6 +238,94 @@ class Burst(DaemonTest):
         self.assertEqual(files_in(self.sp("failed", "north")), [])
 
 
+def old_mtimes(spool, names):
+    """Make dropped files look long settled, so the start-up scan claims
+    them all at once (in one pass, before any is prepared)."""
+    for o, ns in names.items():
+        for n in ns:
+            os.utime(os.path.join(spool, "incoming", o, n), (1, 1))
+
+
+def store_articles(state):
+    r = subprocess.run([WINNOW, "stats", "--json", "--state", state], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["articles"]
+
+
+class MidBatch(BurstCase):
+    """A kill -9 inside a round of several articles, at each boundary the
+    crash safety rests on; winnowd-test kills itself there (SIGKILL), so the
+    moment is exact. The next start delivers each article once."""
+
+    settings = {"durable": "yes"}
+    N = 8
+
+    def crash_at(self, point):
+        names = {o: [] for o in OUTLETS}
+        for i in range(self.N):
+            o = OUTLETS[i % 3]
+            names[o].append("story-%04d.txt" % i)
+            self.drop(o, names[o][-1], unique_article(i)[0])
+        old_mtimes(self.spool, names)
+        env = dict(os.environ, WN_FAULT_CRASH_AT=point, WN_FAULT_MIN_BATCH=str(self.N))
+        log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen([WINNOWD_TEST, "--config", self.conf], stdout=log, stderr=log, env=env)
+        log.close()
+        self.assertEqual(self.proc.wait(timeout=60), -signal.SIGKILL, self.log()[-3000:])
+        self.assertIn("fault injection: killed after the %s of a round of %d" % (point, self.N), self.log())
+        self.assert_consumer_view(names, {o: [] for o in OUTLETS})
+        return names
+
+    def outputs_in_place(self, names):
+        return sum(os.path.exists(os.path.join(self.out, o, n[:-4] + ".txt")) for o in OUTLETS for n in names[o])
+
+    def in_work(self):
+        return sum(self.count("work", o) for o in OUTLETS)
+
+    def restart_and_check(self, names):
+        self.start()
+        wait_for(lambda: self.delivered_total() == self.N, what="all delivered after the restart")
+        self.assertIn("recovered %d claimed file(s)" % self.in_work_at_start, self.log())
+        self.assert_spool_settled(names)
+        self.assert_outputs_right(names)  # duplicate_of null: not counted twice in the store
+        self.assertEqual(store_articles(self.path("state", "winnow.db")), self.N)
+        ev = self.events()
+        self.assertEqual(sorted(e["file"] for e in ev), sorted(n for ns in names.values() for n in ns))
+
+    def test_kill_after_index_commit(self):
+        names = self.crash_at("index")
+        self.assertEqual(self.outputs_in_place(names), 0, "outputs before the round got to them")
+        self.assertEqual(self.events(), [])
+        self.assertEqual(store_articles(self.path("state", "winnow.db")), self.N, "the batch was committed")
+        self.in_work_at_start = self.in_work()
+        self.assertEqual(self.in_work_at_start, self.N)
+        self.restart_and_check(names)
+
+    def test_kill_after_outputs(self):
+        names = self.crash_at("outputs")
+        self.assertEqual(self.outputs_in_place(names), self.N)
+        self.assertEqual(self.events(), [])
+        self.in_work_at_start = self.in_work()
+        self.assertEqual(self.in_work_at_start, self.N)
+        self.restart_and_check(names)
+
+    def test_kill_after_event_lines(self):
+        names = self.crash_at("events")
+        self.assertEqual(len(self.events()), self.N)
+        self.in_work_at_start = self.in_work()
+        self.assertEqual(self.in_work_at_start, self.N)
+        self.restart_and_check(names)  # no line twice
+
+    def test_kill_halfway_through_moves(self):
+        names = self.crash_at("moves")
+        self.assertEqual(len(self.events()), self.N)
+        self.assertEqual(self.delivered_total(), self.N // 2)
+        self.in_work_at_start = self.in_work()
+        self.assertEqual(self.in_work_at_start, self.N // 2)
+        self.restart_and_check(names)
+
+
 class DiskFull(DaemonTest):
     def test_disk_full_pauses_intake_and_loses_nothing(self):
         flag = self.path("disk-is-full")
@@ -250,7 +342,7 @@ class DiskFull(DaemonTest):
         self.assertEqual(waiting, 4, "every file is still waiting in incoming/ or work/")
         os.unlink(flag)  # space is back
         wait_for(lambda: self.delivered("north") == 4, timeout=30, what="delivery after space returns")
-        self.assertIn("intake resumed", self.log())
+        wait_for(lambda: "intake resumed" in self.log(), what="intake resumed logged")
         self.assert_spool_settled({"north": ["s%d.txt" % i for i in range(4)]})
 
     def test_state_store_full_pauses_intake_and_loses_nothing(self):
@@ -272,10 +364,89 @@ class DiskFull(DaemonTest):
             with open(os.path.join(self.out, "north", "s%d.json" % i)) as f:
                 self.assertIsNone(json.load(f)["duplicate_of"])
 
+    # A round of six in which one article's step fails: the articles before
+    # it go on, it and the ones after wait in work/ and are retried with
+    # backoff; nothing is lost or doubled. The flag file names the article.
+    N = 6
+
+    def batch_with_failing_step(self, var, failing="s3.txt"):
+        flag = self.path("fault")
+        with open(flag, "w") as f:
+            f.write(failing + "\n")
+        names = ["s%d.txt" % i for i in range(self.N)]
+        for i, n in enumerate(names):
+            self.drop("north", n, unique_article(i)[0])
+        old_mtimes(self.spool, {"north": names})
+        self.start(binary=WINNOWD_TEST, env={var: flag, "WN_FAULT_MIN_BATCH": str(self.N)})
+        return flag, names
+
+    def finish_batch(self, flag, names):
+        wait_for(lambda: "retrying in 2000 ms" in self.log(), what="retried with backoff")
+        os.unlink(flag)
+        wait_for(lambda: self.delivered("north") == self.N, timeout=30, what="the rest delivered")
+        wait_for(lambda: "intake resumed" in self.log(), what="intake resumed logged")
+        self.assert_spool_settled({"north": names})
+        self.assertEqual([e["file"] for e in self.events()], names, "one line each, in claim order")
+        for i, n in enumerate(names):
+            with open(os.path.join(self.out, "north", n[:-4] + ".txt")) as f:
+                self.assertEqual(f.read(), unique_article(i)[2])
+            with open(os.path.join(self.out, "north", n[:-4] + ".json")) as f:
+                self.assertIsNone(json.load(f)["duplicate_of"])
+
+    def test_batch_outputs_fail_for_one_article(self):
+        flag, names = self.batch_with_failing_step("WN_FAULT_ENOSPC")
+        wait_for(lambda: "disk full while writing the outputs of s3.txt" in self.log(), what="disk full logged")
+        wait_for(lambda: self.delivered("north") == 3, what="the three before it delivered")
+        self.assertEqual(self.count("work", "north"), 3)
+        self.assertEqual([e["file"] for e in self.events()], names[:3])
+        self.assertFalse(os.path.exists(os.path.join(self.out, "north", "s3.json")))
+        self.finish_batch(flag, names)
+
+    def test_batch_index_fails_for_one_article(self):
+        flag, names = self.batch_with_failing_step("WN_FAULT_INDEX_ENOSPC")
+        wait_for(lambda: "disk full while indexing s3.txt" in self.log(), what="disk full logged")
+        wait_for(lambda: self.delivered("north") == 3, what="the three before it delivered")
+        self.assertEqual(self.count("work", "north"), 3)
+        self.finish_batch(flag, names)
+        self.assertEqual(store_articles(self.path("state", "winnow.db")), self.N)
+
+    def test_batch_event_lines_fail(self):
+        # the lines of a round are one write: they fail together
+        flag, names = self.batch_with_failing_step("WN_FAULT_EVENTS_ENOSPC")
+        wait_for(lambda: "disk full while logging the event of s0.txt" in self.log(), what="disk full logged")
+        self.assertEqual(self.events(), [])
+        self.assertEqual(self.count("work", "north"), self.N)
+        for n in names:  # the outputs were in place before the line was tried
+            self.assertTrue(os.path.exists(os.path.join(self.out, "north", n[:-4] + ".txt")))
+        self.finish_batch(flag, names)
+
+    def test_batch_move_fails_for_one_article_then_kill(self):
+        # moving s3 fails after every line is logged; a kill -9 while it waits,
+        # and the next start moves the rest without logging them again
+        flag, names = self.batch_with_failing_step("WN_FAULT_DONE_ENOSPC")
+        wait_for(lambda: "disk full while moving to done/ s3.txt" in self.log(), what="disk full logged")
+        self.assertEqual(self.delivered("north"), 3)
+        self.assertEqual(len(self.events()), self.N)
+        self.proc.kill()
+        self.proc.wait()
+        os.unlink(flag)
+        self.start()
+        wait_for(lambda: self.delivered("north") == self.N, what="the rest delivered after the restart")
+        self.assertIn("recovered 3 claimed file(s)", self.log())
+        self.assert_spool_settled({"north": names})
+        self.assertEqual([e["file"] for e in self.events()], names)
+
+    def test_batch_move_fails_for_one_article(self):
+        flag, names = self.batch_with_failing_step("WN_FAULT_DONE_ENOSPC")
+        wait_for(lambda: "disk full while moving to done/ s3.txt" in self.log(), what="disk full logged")
+        self.finish_batch(flag, names)
+
     def test_release_build_has_no_fault_hook(self):
         flag = self.path("disk-is-full")
         open(flag, "w").close()
-        self.start(binary=WINNOWD, env={"WN_FAULT_ENOSPC": flag, "WN_FAULT_INDEX_ENOSPC": flag})
+        self.start(binary=WINNOWD, env={"WN_FAULT_ENOSPC": flag, "WN_FAULT_INDEX_ENOSPC": flag,
+                                        "WN_FAULT_EVENTS_ENOSPC": flag, "WN_FAULT_DONE_ENOSPC": flag,
+                                        "WN_FAULT_CRASH_AT": "index", "WN_FAULT_MIN_BATCH": "9"})
         self.drop("north", "s.txt", unique_article(0)[0])
         wait_for(lambda: self.delivered("north") == 1, what="delivery")
 

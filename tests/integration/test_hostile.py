@@ -398,7 +398,7 @@ class DiskFullTmpfs(DaemonTest):
         self.assertTrue(lines.endswith("\n") and len(lines.splitlines()) == 1, "no torn or extra event line")
         os.unlink(filler)  # space is back
         wait_for(lambda: self.delivered("north") == 6, timeout=30, what="delivery after space returns")
-        self.assertIn("intake resumed", self.log())
+        wait_for(lambda: "intake resumed" in self.log(), what="intake resumed logged")  # after the round
         self.assertEqual(self.count("failed", "north"), 0)
         outs = sorted(n for n in os.listdir(self.inside("north")))
         self.assertEqual(outs, sorted(["s%d.%s" % (i, e) for i in range(6) for e in ("json", "txt")]))
