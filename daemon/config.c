@@ -31,6 +31,8 @@ static const struct key {
 	K(jit, K_BOOL, "JIT-compile rules (the interpreter is used when the system refuses)"),
 	{"chrome_min_docs", K_UINT, offsetof(wn_dconfig, chrome_min_docs),
 	 "a line in this many articles of an outlet is chrome", 1000000},
+	{"chrome_window", K_UINT, offsetof(wn_dconfig, chrome_window),
+	 "chrome_min_docs counts among the outlet's last this many articles", 1000000},
 	{"retention_days", K_UINT, offsetof(wn_dconfig, retention_days),
 	 "the state store forgets articles not seen for this many days", 1000000},
 	K(max_bytes, K_SIZE, "larger inputs are quarantined"),
@@ -72,6 +74,7 @@ void wn_dconfig_init(wn_dconfig *c)
 	c->heuristics = true;
 	c->jit = true;
 	c->chrome_min_docs = WN_CHROME_MIN_DOCS;
+	c->chrome_window = WN_CHROME_WINDOW;
 	c->retention_days = WN_RETENTION_DAYS;
 	c->max_bytes = WN_DEFAULT_MAX_BYTES;
 	c->settle_ms = 5000;

@@ -29,6 +29,7 @@ typedef struct wn_dconfig {
 	bool heuristics;      /* run the text heuristics */
 	bool jit;             /* JIT-compile rules (falls back by itself when refused) */
 	unsigned chrome_min_docs; /* a line in this many articles of an outlet is chrome */
+	unsigned chrome_window;   /* ... of the outlet's last this many articles */
 	unsigned retention_days;  /* the state store forgets articles after this */
 	size_t max_bytes;     /* inputs larger than this are quarantined */
 	uint64_t settle_ms;   /* a file found by a scan is taken once unchanged this long */

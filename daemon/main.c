@@ -550,6 +550,12 @@ static int load_config(struct daemon *d, wn_dconfig *c, char *err, size_t errlen
 	int rc = d->config_path ? wn_dconfig_load(c, d->config_path, err, errlen) : 0;
 	if (rc == 0)
 		rc = apply_overrides(d, c, err, errlen);
+	if (rc == 0 && c->chrome_window < c->chrome_min_docs) {
+		/* no line could ever be in enough of the window's pages */
+		snprintf(err, errlen, "chrome_window = %u is smaller than chrome_min_docs = %u",
+			 c->chrome_window, c->chrome_min_docs);
+		rc = -EINVAL;
+	}
 	return rc;
 }
 
@@ -605,9 +611,11 @@ static void keep_restart_keys(struct daemon *d, wn_dconfig *nc)
 	}
 	unsigned *nums[][2] = {{&nc->workers, &d->cfg.workers},
 			       {&nc->chrome_min_docs, &d->cfg.chrome_min_docs},
+			       {&nc->chrome_window, &d->cfg.chrome_window},
 			       {&nc->retention_days, &d->cfg.retention_days}};
-	static const char *num_names[] = {"workers", "chrome_min_docs", "retention_days"};
-	for (size_t i = 0; i < 3; i++) {
+	static const char *num_names[] = {"workers", "chrome_min_docs", "chrome_window",
+					  "retention_days"};
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (*nums[i][0] != *nums[i][1])
 			wn_warn("reload: '%s' changed; it takes effect after a restart", num_names[i]);
 		*nums[i][0] = *nums[i][1];
@@ -767,6 +775,7 @@ static int open_state(struct daemon *d, char *err, size_t errlen)
 		return rc;
 	}
 	wn_index_config ic = {.path = d->cfg.state, .chrome_min_docs = d->cfg.chrome_min_docs,
+			      .chrome_window = d->cfg.chrome_window,
 			      .retention_days = d->cfg.retention_days, .durable = d->cfg.durable};
 	char msg[400] = "";
 	rc = wn_index_open(&ic, &d->index, msg, sizeof msg);

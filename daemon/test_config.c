@@ -77,6 +77,7 @@ static void test_defaults(void **state)
 	assert_true(c.workers >= 1 && c.workers <= 8);
 	assert_int_equal(c.log_level, WN_LOG_INFO);
 	assert_int_equal(c.chrome_min_docs, 3);
+	assert_int_equal(c.chrome_window, 500);
 	assert_int_equal(c.retention_days, 30);
 	assert_true(c.default_rules && c.heuristics && c.jit);
 	char err[128];

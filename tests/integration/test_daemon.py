@@ -399,6 +399,11 @@ class Configuration(DaemonTest):
         r = run([WINNOWD, "--check-config", "--settle", "soon"])
         self.assertEqual(r.returncode, 1)
         self.assertIn("settle", r.stderr.decode())
+        r = run([WINNOWD, "--check-config", "--chrome-min-docs", "4", "--chrome-window", "3"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("chrome_window = 3 is smaller than chrome_min_docs = 4", r.stderr.decode())
+        self.assertEqual(run([WINNOWD, "--check-config", "--chrome-min-docs", "4",
+                              "--chrome-window", "4"]).returncode, 0)
         self.assertEqual(run([WINNOWD, "--no-such-flag"]).returncode, 2)
         self.assertEqual(run([WINNOWD, "--spool"]).returncode, 2)
         r = run([WINNOWD, "--help"])
