@@ -498,7 +498,7 @@ static void round_outputs(struct round *r, size_t *end)
 	wn_proc *p = r->p;
 	size_t mark[BATCH_MAX]; /* where a job's files start in the group */
 	bool wrote[BATCH_MAX] = {false};
-	wn_atomic_group_begin(p->group, r->durable);
+	wn_atomic_group_durable(p->group, r->durable);
 	for (size_t i = 0; i < *end; i++) {
 		struct job *j = r->jobs[i];
 		if (j->failed || j->outputs_done)
@@ -516,10 +516,10 @@ static void round_outputs(struct round *r, size_t *end)
 		}
 		mark[i] = wn_atomic_group_len(p->group);
 		j->wrote_text = !j->doc->duplicate_of || r->keep_duplicates;
-		wn_output_opts oo = {.durable = false, .write_text = j->wrote_text};
+		wn_output_opts oo = {.write_text = j->wrote_text, .group = p->group};
 		int rc = injected_fault("WN_FAULT_ENOSPC", j);
 		if (rc == 0)
-			rc = wn_output_write(p->outdir, j->doc, &oo); /* queued in the group */
+			rc = wn_output_write(p->outdir, j->doc, &oo);
 		if (rc == 0) {
 			wrote[i] = true;
 			continue;
@@ -534,7 +534,6 @@ static void round_outputs(struct round *r, size_t *end)
 		stop_at(r, end, i, "writing the outputs of", rc);
 		break;
 	}
-	wn_atomic_group_end();
 	size_t done;
 	int rc = wn_atomic_group_commit(p->group, &done);
 	if (rc < 0) { /* cut at the job the first failed file belongs to */

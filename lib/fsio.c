@@ -167,15 +167,10 @@ void wn_atomic_abort(wn_atomic_file *f)
 	free(f);
 }
 
-static int group_queue(wn_atomic_group *g, wn_atomic_file *f);
-static _Thread_local wn_atomic_group *thread_group; /* see wn_atomic_group_begin */
-
 int wn_atomic_commit(wn_atomic_file *f, bool durable)
 {
 	atomic_flush(f);
 	int rc = f->err;
-	if (rc == 0 && thread_group)
-		return group_queue(thread_group, f);
 	if (rc == 0 && durable && fsync(f->fd) < 0)
 		rc = -errno;
 	if (close(f->fd) < 0 && rc == 0)
@@ -215,15 +210,9 @@ void wn_atomic_group_free(wn_atomic_group *g)
 	free(g);
 }
 
-void wn_atomic_group_begin(wn_atomic_group *g, bool durable)
+void wn_atomic_group_durable(wn_atomic_group *g, bool durable)
 {
 	g->durable = durable;
-	thread_group = g;
-}
-
-void wn_atomic_group_end(void)
-{
-	thread_group = NULL;
 }
 
 size_t wn_atomic_group_len(const wn_atomic_group *g)
@@ -231,9 +220,14 @@ size_t wn_atomic_group_len(const wn_atomic_group *g)
 	return g->n;
 }
 
-/* Takes f (freed here), its data written. */
-static int group_queue(wn_atomic_group *g, wn_atomic_file *f)
+int wn_atomic_group_add(wn_atomic_group *g, wn_atomic_file *f)
 {
+	atomic_flush(f);
+	if (f->err) {
+		int err = f->err;
+		wn_atomic_abort(f);
+		return err;
+	}
 	/* Start write-back now: the blocks are allocated in the running journal
 	 * transaction, and the I/O overlaps with writing the next files. A file
 	 * system without sync_file_range just syncs each file at commit. */

@@ -37,23 +37,24 @@ void wn_atomic_put(wn_atomic_file *f, const void *data, size_t len);
 int wn_atomic_commit(wn_atomic_file *f, bool durable);
 void wn_atomic_abort(wn_atomic_file *f);
 
-/* Group commit of atomic files, for a caller that writes many at once
- * through code it does not own (wn_output_write). While a group is active
- * on a thread (wn_atomic_group_begin ... wn_atomic_group_end), that
- * thread's wn_atomic_commit (and so wn_write_atomic) does not rename: it
- * writes and closes the staging file — starting its write-back when the
- * group is durable — queues it in the group and returns 0.
- * wn_atomic_group_commit then makes every queued file durable (fdatasync
- * each: their blocks were allocated in the same journal transaction, which
- * the first commits and the others find committed) and renames them into
- * place in the order they were queued. The folders are not synced (see
- * wn_fsync_dir). No descriptor stays open between the calls. */
+/* Group commit of atomic files, for a writer of many files at once (the
+ * daemon's batches). wn_atomic_group_add takes the place of
+ * wn_atomic_commit: it writes and closes the staging file — starting its
+ * write-back when the group is durable — and queues it; nothing is renamed
+ * yet. wn_atomic_group_commit then makes every queued file durable
+ * (fdatasync each: their blocks were allocated in the same journal
+ * transaction, which the first commits and the others find committed) and
+ * renames them into place in the order they were queued. The folders are
+ * not synced (see wn_fsync_dir). No descriptor stays open between calls. */
 typedef struct wn_atomic_group wn_atomic_group;
 int wn_atomic_group_new(wn_atomic_group **out);
 /* Discards what is still queued (staging files removed). */
 void wn_atomic_group_free(wn_atomic_group *g);
-void wn_atomic_group_begin(wn_atomic_group *g, bool durable);
-void wn_atomic_group_end(void);
+/* Whether the files queued from now on are to be synced at commit. */
+void wn_atomic_group_durable(wn_atomic_group *g, bool durable);
+/* Takes f (its data written; freed here, also on error): 0 or a negative
+ * errno (f's staging file then removed). */
+int wn_atomic_group_add(wn_atomic_group *g, wn_atomic_file *f);
 /* Files queued so far. */
 size_t wn_atomic_group_len(const wn_atomic_group *g);
 /* Remove the staging files queued from position `from` on. */

@@ -184,7 +184,14 @@ static void to_file(void *f, const char *data, size_t len)
 	wn_atomic_put(f, data, len);
 }
 
-static int write_record_file(const char *dir, const char *name, const wn_doc *doc, bool durable)
+/* Put a written file in place, or queue it in the group. */
+static int finish_file(wn_atomic_file *f, const wn_output_opts *opts)
+{
+	return opts->group ? wn_atomic_group_add(opts->group, f) : wn_atomic_commit(f, opts->durable);
+}
+
+static int write_record_file(const char *dir, const char *name, const wn_doc *doc,
+			     const wn_output_opts *opts)
 {
 	wn_atomic_file *f;
 	int rc = wn_atomic_open(dir, name, &f);
@@ -198,7 +205,7 @@ static int write_record_file(const char *dir, const char *name, const wn_doc *do
 		wn_atomic_abort(f);
 		return rc;
 	}
-	return wn_atomic_commit(f, durable);
+	return finish_file(f, opts);
 }
 
 char *wn_output_path(const char *outdir, const wn_doc *doc, const char *ext)
@@ -228,17 +235,22 @@ int wn_output_write(const char *outdir, wn_doc *doc, const wn_output_opts *opts)
 	/* The outlet's folder exists but for the first article of an outlet:
 	 * create it when the first file cannot be, not each time. */
 	snprintf(name, sizeof name, "%s.json", doc->stem);
-	int rc = write_record_file(dir, name, doc, opts->durable);
+	int rc = write_record_file(dir, name, doc, opts);
 	if (rc == -ENOENT) {
 		rc = wn_mkdir_p(dir, 0755);
 		if (rc == 0)
-			rc = write_record_file(dir, name, doc, opts->durable);
+			rc = write_record_file(dir, name, doc, opts);
 	}
 	if (rc == 0 && opts->write_text) {
 		snprintf(name, sizeof name, "%s.txt", doc->stem);
-		rc = wn_write_atomic(dir, name, body, blen, opts->durable);
+		wn_atomic_file *f;
+		rc = wn_atomic_open(dir, name, &f);
+		if (rc == 0) {
+			wn_atomic_put(f, body, blen);
+			rc = finish_file(f, opts);
+		}
 	}
-	if (rc == 0 && opts->durable)
+	if (rc == 0 && opts->durable && !opts->group)
 		rc = wn_fsync_dir(dir);
 	free(body);
 	return rc;

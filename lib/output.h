@@ -15,10 +15,15 @@
 #include <stdbool.h>
 
 #include "lib/doc.h"
+#include "lib/fsio.h"
 
 typedef struct wn_output_opts {
 	bool durable;    /* fsync files and the folder (default in the daemon) */
 	bool write_text; /* false: JSON only (a duplicate without --keep-duplicates) */
+	/* NULL: each file is put in place (and synced when durable) at once.
+	 * Else both are queued in the group (lib/fsio.h) and appear only at its
+	 * commit; the folder is then the caller's to sync. */
+	wn_atomic_group *group;
 } wn_output_opts;
 
 /* The JSON record of a finished document (after wn_doc_body has run, so

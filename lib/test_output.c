@@ -305,6 +305,100 @@ static void test_write_atomic_failure_leaves_nothing(void **state)
 	assert_int_equal(wn_write_atomic(missing, "f.txt", "x", 1, true), -ENOENT);
 }
 
+static bool exists(const char *dir, const char *name)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static void queue_file(wn_atomic_group *g, const char *dir, const char *name, const char *text)
+{
+	wn_atomic_file *f;
+	assert_int_equal(wn_atomic_open(dir, name, &f), 0);
+	wn_atomic_put(f, text, strlen(text));
+	assert_int_equal(wn_atomic_group_add(g, f), 0);
+}
+
+/* Queued files appear only at the commit, in order; a failed rename stops
+ * there and discards the rest; discard and free remove staging files. */
+static void test_atomic_group(void **state)
+{
+	(void)state;
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/group", tmpdir);
+	assert_int_equal(wn_mkdir_p(dir, 0755), 0);
+	wn_atomic_group *g;
+	assert_int_equal(wn_atomic_group_new(&g), 0);
+	wn_atomic_group_durable(g, true);
+	queue_file(g, dir, "a.txt", "first");
+	queue_file(g, dir, "b.txt", "second");
+	queue_file(g, dir, "c.txt", "third");
+	assert_int_equal(wn_atomic_group_len(g), 3);
+	assert_false(exists(dir, "a.txt") || exists(dir, "b.txt") || exists(dir, "c.txt"));
+	assert_true(exists(dir, ".a.txt.tmp") && exists(dir, ".c.txt.tmp"));
+	wn_atomic_group_discard(g, 2); /* c goes */
+	assert_false(exists(dir, ".c.txt.tmp"));
+	size_t done = 99;
+	assert_int_equal(wn_atomic_group_commit(g, &done), 0);
+	assert_int_equal(done, 2);
+	assert_int_equal(wn_atomic_group_len(g), 0);
+	char path[256];
+	snprintf(path, sizeof path, "%s/b.txt", dir);
+	char *buf = slurp(path);
+	assert_string_equal(buf, "second");
+	free(buf);
+	assert_false(exists(dir, "c.txt") || exists(dir, ".a.txt.tmp") || exists(dir, ".b.txt.tmp"));
+
+	/* a rename that fails (a non-empty folder holds the name): the files
+	 * before it are in place, it and the ones after are discarded */
+	wn_atomic_group_durable(g, false);
+	char blocker[256];
+	snprintf(blocker, sizeof blocker, "%s/e.txt", dir);
+	assert_int_equal(wn_mkdir_p(blocker, 0755), 0);
+	assert_int_equal(wn_write_atomic(blocker, "inside", "x", 1, false), 0);
+	queue_file(g, dir, "d.txt", "fourth");
+	queue_file(g, dir, "e.txt", "fifth");
+	queue_file(g, dir, "f.txt", "sixth");
+	assert_true(wn_atomic_group_commit(g, &done) < 0);
+	assert_int_equal(done, 1);
+	assert_true(exists(dir, "d.txt"));
+	assert_false(exists(dir, "f.txt") || exists(dir, ".e.txt.tmp") || exists(dir, ".f.txt.tmp"));
+
+	/* freed with files queued: nothing left behind */
+	queue_file(g, dir, "g.txt", "seventh");
+	wn_atomic_group_free(g);
+	assert_false(exists(dir, "g.txt") || exists(dir, ".g.txt.tmp"));
+}
+
+/* wn_output_write into a group: both files appear at the group's commit. */
+static void test_output_into_group(void **state)
+{
+	(void)state;
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse("Grouped body.\n", 14, "/x/o3/grouped.txt", "o3", &doc), 0);
+	wn_atomic_group *g;
+	assert_int_equal(wn_atomic_group_new(&g), 0);
+	wn_atomic_group_durable(g, true);
+	wn_output_opts oo = {.durable = true, .write_text = true, .group = g};
+	assert_int_equal(wn_output_write(tmpdir, doc, &oo), 0);
+	char *txtp = wn_output_path(tmpdir, doc, "txt"), *jsonp = wn_output_path(tmpdir, doc, "json");
+	assert_int_equal(access(txtp, F_OK), -1);
+	assert_int_equal(access(jsonp, F_OK), -1);
+	assert_int_equal(wn_atomic_group_len(g), 2);
+	size_t done;
+	assert_int_equal(wn_atomic_group_commit(g, &done), 0);
+	assert_int_equal(done, 2);
+	char *body = slurp(txtp);
+	assert_string_equal(body, "Grouped body.\n");
+	free(body);
+	assert_int_equal(access(jsonp, F_OK), 0);
+	free(txtp);
+	free(jsonp);
+	wn_atomic_group_free(g);
+	wn_doc_free(doc);
+}
+
 static void test_read_file_refuses_links_fifos_and_big(void **state)
 {
 	(void)state;
@@ -348,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_output_folders),
 		cmocka_unit_test(test_atomic_file_in_pieces),
 		cmocka_unit_test(test_write_atomic_failure_leaves_nothing),
+		cmocka_unit_test(test_atomic_group),
+		cmocka_unit_test(test_output_into_group),
 		cmocka_unit_test(test_read_file_refuses_links_fifos_and_big),
 		cmocka_unit_test(test_mkdir_p),
 	};
