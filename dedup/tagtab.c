@@ -64,6 +64,8 @@ static void slots_release(wn_tagtab *t, wn_tagslot *slot, uint32_t cap)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
+static void stage_free(wn_tagstage *g);
+
 void wn_tagtab_free(wn_tagtab *t)
 {
 	for (size_t i = 0; i < WN_TAGTAB_SHARDS; i++)
@@ -72,7 +74,7 @@ void wn_tagtab_free(wn_tagtab *t)
 	if (t->arena)
 		munmap(t->arena, t->arena_bytes);
 	for (size_t i = 0; i < (1u << WN_TAGTAB_STAGE_BITS); i++)
-		free(t->stage[i].v);
+		stage_free(&t->stage[i]);
 	wn_tagtab_init(t);
 }
 
@@ -146,18 +148,36 @@ int wn_tagtab_add(wn_tagtab *t, uint64_t hash, uint32_t value)
 	return 0;
 }
 
+/* Staged entries live in their own mappings (grown with mremap), so that
+ * once placed they go straight back to the kernel, rather than to the
+ * heap where the arena of the table could not reuse them. */
+static size_t stage_bytes(size_t cap)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	return (cap * sizeof(wn_tagstaged) + page - 1) & ~(page - 1);
+}
+
+static void stage_free(wn_tagstage *g)
+{
+	if (g->v)
+		munmap(g->v, stage_bytes(g->cap));
+	*g = (wn_tagstage){0};
+}
+
 static int stage_room(wn_tagstage *g, size_t n)
 {
 	if (g->n + n <= g->cap)
 		return 0;
-	size_t cap = g->cap ? g->cap + g->cap / 2 : 256;
+	size_t cap = g->cap ? g->cap + g->cap / 2 : 1024;
 	if (cap < g->n + n)
 		cap = g->n + n;
-	wn_tagstaged *v = realloc(g->v, cap * sizeof *v);
-	if (!v)
+	size_t bytes = stage_bytes(cap);
+	void *v = g->v ? mremap(g->v, stage_bytes(g->cap), bytes, MREMAP_MAYMOVE)
+		       : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v == MAP_FAILED)
 		return -ENOMEM;
 	g->v = v;
-	g->cap = cap;
+	g->cap = bytes / sizeof(wn_tagstaged);
 	return 0;
 }
 
@@ -245,8 +265,7 @@ int wn_tagtab_settle(wn_tagtab *t)
 		wn_tagstage *g = &t->stage[i];
 		if (rc == 0 && g->n)
 			rc = settle_group(t, g);
-		free(g->v);
-		*g = (wn_tagstage){0};
+		stage_free(g);
 	}
 	return rc;
 }
