@@ -13,6 +13,7 @@
 #include "dedup/fingerprint.h"
 #include "dedup/normalise.h"
 #include "dedup/quotes.h"
+#include "dedup/snapshot.h"
 #include "dedup/store.h"
 #include "dedup/tagtab.h"
 #include "filters/chrome.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #define MAX_CANDIDATES 256 /* near-duplicate candidates verified per article */
@@ -51,6 +53,9 @@ struct wn_index {
 	uint64_t tick;
 	wn_tagtab *bands; /* band key -> article seq */
 	wn_tagtab *grams; /* quote k-gram -> quote id */
+	wn_snapshot_id snapshot; /* the one the tables were read from (token 0: built from rows) */
+	bool changed;            /* the tables differ from that snapshot */
+	int64_t data_version;    /* of the store when memory was read: another writer changes it */
 	/* the next ids to hand out, and the latest time given (never back) */
 	int64_t next_seq, next_cseq, next_qid, next_outlet, last_time;
 	unsigned char *scratch; /* blob encoding */
@@ -467,11 +472,14 @@ static int load_ranges(wn_index *idx, size_t *articles)
 	return 0;
 }
 
-static int load_bands(wn_index *idx, size_t articles)
+/* The band keys of the articles from seq `from` on (about `articles` of
+ * them), staged then placed in one go. */
+static int load_bands(wn_index *idx, int64_t from, size_t articles)
 {
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_SIGS);
 	if (!s)
 		return -EIO;
+	sqlite3_bind_int64(s, 1, from);
 	int rc = wn_tagtab_stage_hint(idx->bands, articles * WN_BANDS), r;
 	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *blob = sqlite3_column_blob(s, 1);
@@ -494,11 +502,13 @@ static int load_bands(wn_index *idx, size_t articles)
 	return rc < 0 ? rc : settled;
 }
 
-static int load_grams(wn_index *idx)
+/* The k-grams of the quotes from quote id `from` on. */
+static int load_grams(wn_index *idx, int64_t from)
 {
 	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GRAMS);
 	if (!s)
 		return -EIO;
+	sqlite3_bind_int64(s, 1, from);
 	int rc = 0, r;
 	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		uint32_t qid = (uint32_t)sqlite3_column_int64(s, 0);
@@ -522,12 +532,14 @@ static int build_memory(wn_index *idx)
 	wn_tagtab_free(idx->bands);
 	wn_tagtab_free(idx->grams);
 	idx->stale = true;
+	idx->snapshot = (wn_snapshot_id){0};
+	idx->changed = true;
 	size_t articles = 0;
 	int rc = load_ranges(idx, &articles);
 	if (rc == 0)
-		rc = load_bands(idx, articles);
+		rc = load_bands(idx, 0, articles);
 	if (rc == 0)
-		rc = load_grams(idx);
+		rc = load_grams(idx, 0);
 	if (rc < 0) {
 		wn_tagtab_free(idx->bands);
 		wn_tagtab_free(idx->grams);
@@ -535,6 +547,155 @@ static int build_memory(wn_index *idx)
 	}
 	idx->stale = false;
 	return 0;
+}
+
+/* ---- the snapshot of the tables (snapshot.h) ---- */
+
+#define SNAPSHOT_KEY "index_snapshot" /* meta: "<token hex> <next seq> <next quote id>" */
+
+static int read_snapshot_id(wn_index *idx, wn_snapshot_id *id, bool *named)
+{
+	*named = false;
+	sqlite3_stmt *s = stmt(idx, WN_SQL_META_GET);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_text(s, 1, SNAPSHOT_KEY, -1, SQLITE_STATIC);
+	bool found;
+	int rc = step_row(idx->st, s, &found, "reading meta");
+	unsigned long long token = 0;
+	long long seq = 0, qid = 0;
+	const char *v = found ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	if (rc == 0 && v && sscanf(v, "%llx %lld %lld", &token, &seq, &qid) == 3 && token) {
+		*id = (wn_snapshot_id){token, seq, qid};
+		*named = true;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int data_version(wn_index *idx, int64_t *v)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(idx->st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+		return wn_store_error(idx->st, sqlite3_errcode(idx->st->db), "PRAGMA data_version");
+	int rc = sqlite3_step(s);
+	*v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : wn_store_error(idx->st, rc, "PRAGMA data_version");
+}
+
+/* The tables from the snapshot the store names, then the rows added after
+ * it. Returns 0, or a negative errno with the tables empty (the caller
+ * then builds them from the rows). */
+static int read_snapshot(wn_index *idx, const wn_snapshot_id *id)
+{
+	const char *path = idx->st->path;
+	char why[96];
+	int rc = wn_snapshot_read(path, id, idx->bands, idx->grams, why, sizeof why);
+	if (rc < 0) {
+		wn_warn("state store %s: index snapshot %s-index not used (%s): building the index from the rows",
+			path, path, why);
+		return rc;
+	}
+	size_t before = idx->bands->count + idx->grams->count;
+	size_t replay = idx->next_seq > id->next_seq ? (size_t)(idx->next_seq - id->next_seq) : 0;
+	rc = load_bands(idx, id->next_seq, replay);
+	if (rc == 0)
+		rc = load_grams(idx, id->next_qid);
+	if (rc < 0) {
+		wn_tagtab_free(idx->bands);
+		wn_tagtab_free(idx->grams);
+		return rc;
+	}
+	idx->snapshot = *id;
+	idx->changed = idx->bands->count + idx->grams->count != before;
+	return 0;
+}
+
+/* Memory at open: from the store's snapshot when it names an intact one,
+ * else from the rows. All in one read transaction, so that it is the
+ * store of one moment. */
+static int open_memory(wn_index *idx)
+{
+	const char *path = idx->st->path;
+	/* read first: a commit by another process after this makes the
+	 * snapshot saved at close refused (see save_snapshot) */
+	int rc = data_version(idx, &idx->data_version);
+	if (rc == 0)
+		rc = wn_store_exec(idx->st, "BEGIN");
+	if (rc < 0)
+		return rc;
+	wn_snapshot_id id;
+	bool named = false;
+	size_t articles;
+	if (path)
+		wn_snapshot_remove_partial(path); /* a save killed midway */
+	if (path && (rc = read_snapshot_id(idx, &id, &named)) == 0 && named &&
+	    (rc = load_ranges(idx, &articles)) == 0 && read_snapshot(idx, &id) == 0) {
+		idx->stale = false;
+		wn_debug("state store %s: index read from its snapshot", path);
+	} else if (rc == 0) {
+		if (path && !named) {
+			char file[4096];
+			snprintf(file, sizeof file, "%s-index", path);
+			if (access(file, F_OK) == 0)
+				wn_info("state store %s: %s is not its index snapshot: building the index from the rows",
+					path, file);
+		}
+		rc = build_memory(idx);
+	}
+	int end = wn_store_exec(idx->st, "COMMIT");
+	return rc < 0 ? rc : end;
+}
+
+/* Save the tables for the next start and name them in the store. Only when
+ * memory is exactly the committed store (no batch open, nothing stale) and
+ * no other process wrote to it since it was read. A failure only costs the
+ * next start a build from the rows. */
+static void save_snapshot(wn_index *idx)
+{
+	const char *path = idx->st->path;
+	if (!idx->writable || !path || idx->batch || idx->stale || idx->poisoned ||
+	    (!idx->changed && idx->snapshot.token))
+		return;
+	int64_t dv = 0;
+	int rc = data_version(idx, &dv);
+	if (rc == 0 && dv != idx->data_version) {
+		wn_info("state store %s: another process wrote to it; no index snapshot saved", path);
+		return;
+	}
+	wn_snapshot_id id = {wn_snapshot_token(), idx->next_seq, idx->next_qid};
+	if (rc == 0)
+		rc = wn_snapshot_write(path, &id, idx->bands, idx->grams);
+	if (rc == 0)
+		rc = wn_store_txn(idx->st, WN_SQL_BEGIN);
+	if (rc < 0)
+		goto out;
+	if ((rc = data_version(idx, &dv)) == 0 && dv != idx->data_version)
+		rc = -ESTALE;
+	sqlite3_stmt *s = rc == 0 ? stmt(idx, WN_SQL_META_SET) : NULL;
+	if (rc == 0 && !s)
+		rc = -EIO;
+	if (rc == 0) {
+		char v[80];
+		snprintf(v, sizeof v, "%016llx %lld %lld", (unsigned long long)id.token,
+			 (long long)id.next_seq, (long long)id.next_qid);
+		sqlite3_bind_text(s, 1, SNAPSHOT_KEY, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, v, -1, SQLITE_TRANSIENT);
+		rc = step_done(idx->st, s, "naming the index snapshot");
+	}
+	if (rc == 0)
+		rc = wn_store_txn(idx->st, WN_SQL_COMMIT);
+	else
+		wn_store_txn(idx->st, WN_SQL_ROLLBACK);
+out:
+	if (rc < 0) {
+		wn_warn("state store %s: index snapshot not saved (%s); the next start builds the index from the rows",
+			path, strerror(-rc));
+		return;
+	}
+	idx->snapshot = id;
+	idx->changed = false;
 }
 
 static int read_expired_at(wn_index *idx)
@@ -572,11 +733,12 @@ int wn_index_open(const wn_index_config *cfg, wn_index **out, char *err, size_t 
 		rc = read_expired_at(idx);
 	idx->writable = rc == 0 && !idx->st->read_only;
 	if (rc == 0 && idx->writable)
-		rc = build_memory(idx);
+		rc = open_memory(idx);
 	if (rc < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "%s: %s", cfg->path ? cfg->path : ":memory:",
 				 strerror(-rc));
+		idx->writable = false; /* saves nothing */
 		wn_index_close(idx);
 		return rc;
 	}
@@ -589,6 +751,8 @@ int wn_index_close(wn_index *idx)
 	if (!idx)
 		return 0;
 	int rc = idx->batch ? wn_index_commit(idx) : 0;
+	if (rc == 0 && idx->st)
+		save_snapshot(idx);
 	wn_store_close(idx->st);
 	forget_outlets(idx);
 	if (idx->bands)
@@ -648,6 +812,7 @@ int wn_index_test_candidate(wn_index *idx, bool band, uint64_t hash, uint32_t va
 {
 	if (!idx->writable)
 		return -EROFS;
+	idx->changed = true;
 	return wn_tagtab_add(band ? idx->bands : idx->grams, hash, value);
 }
 
@@ -691,6 +856,7 @@ int wn_index_expire(wn_index *idx, int64_t now)
 	if (rc < 0 || !idx->writable)
 		return rc;
 	/* Memory: expired entries would only fail verification; drop them. */
+	idx->changed = true;
 	sqlite3_stmt *s = stmt(idx, WN_SQL_RANGES);
 	bool found;
 	rc = s ? step_row(idx->st, s, &found, "reading id ranges") : -EIO;
@@ -1061,6 +1227,7 @@ static void article_apply(wn_index_article *a)
 		a->page_keys = NULL;
 	}
 	if (a->record) {
+		idx->changed = true;
 		idx->next_seq = a->seq + 1;
 		if (a->nquotes)
 			idx->next_qid = a->quotes[a->nquotes - 1].qid + 1;

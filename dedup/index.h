@@ -38,9 +38,13 @@
  * Memory: SQLite is the truth, memory serves the lookups. A writable index
  * keeps in memory 8 bytes per LSH band of each article (32 per article)
  * and per k-gram of each quote, in tables that are at most 80% full (about
- * 300-600 bytes per indexed article), built at open by reading the
- * articles' and quotes' rows (about 1 s per million articles with a warm
- * page cache); every hit is verified against the store. Chrome windows are
+ * 300-600 bytes per indexed article); every hit is verified against the
+ * store. At open they are read from the index snapshot `<path>-index`
+ * when the store names it and it is intact, then the rows added after it
+ * (snapshot.h); else built by reading the articles' and quotes' rows
+ * (about 3 s per million articles). wn_index_close saves the snapshot
+ * when memory changed and is exactly the committed store (see README,
+ * "Index snapshot"); a failure to save is only logged. Chrome windows are
  * loaded per outlet when it is first seen (from its last chrome_window
  * counted pages) and the least recently used are dropped beyond
  * chrome_memory bytes, to be loaded again when needed. A read-only index

@@ -64,13 +64,14 @@ static const char *const stmt_sql[WN_SQL_COUNT] = {
 	[WN_SQL_ART_DEL] = "DELETE FROM articles WHERE seq = ?1",
 	[WN_SQL_ART_BY_SEQ] = "SELECT id, outlet_id, shingles, minhash, duplicate_of, exact"
 			      " FROM articles WHERE seq = ?1",
-	[WN_SQL_ART_SIGS] = "SELECT seq, minhash FROM articles WHERE minhash IS NOT NULL",
+	/* ?1: the lowest seq to read (0: all; > 0: replaying after a snapshot) */
+	[WN_SQL_ART_SIGS] = "SELECT seq, minhash FROM articles WHERE seq >= ?1 AND minhash IS NOT NULL",
 	[WN_SQL_QUOTE_ADD] = "INSERT INTO quotes(quote_id, seq, text, cluster, grams)"
 			     " VALUES(?1, ?2, ?3, ?4, ?5)",
 	[WN_SQL_QUOTE_DEL] = "DELETE FROM quotes WHERE quote_id >= ?1",
 	[WN_SQL_QUOTE_GET] = "SELECT seq, cluster, grams FROM quotes WHERE quote_id = ?1",
 	[WN_SQL_QUOTE_MERGE] = "UPDATE quotes SET cluster = ?1 WHERE cluster = ?2",
-	[WN_SQL_QUOTE_GRAMS] = "SELECT quote_id, grams FROM quotes",
+	[WN_SQL_QUOTE_GRAMS] = "SELECT quote_id, grams FROM quotes WHERE quote_id >= ?1",
 	/* what is in the store: ranges of the ids, rows to expect, and the next
 	 * ids (never reused: kept in meta across expiry) */
 	[WN_SQL_RANGES] = "SELECT (SELECT min(seq) FROM articles), (SELECT max(seq) FROM articles),"
@@ -80,6 +81,8 @@ static const char *const stmt_sql[WN_SQL_COUNT] = {
 			  " (SELECT first_seen FROM articles ORDER BY seq DESC LIMIT 1),"
 			  " (SELECT first_seen FROM chrome_docs ORDER BY cseq DESC LIMIT 1)",
 	[WN_SQL_NEXT_IDS] = "UPDATE meta SET value = ?1 WHERE key = 'next_ids'",
+	[WN_SQL_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[WN_SQL_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
 };
 
 int wn_store_error(wn_store *st, int rc, const char *what)

@@ -13,7 +13,9 @@
  * is 80% full (so tables are 53-80% full), growing never holds two copies
  * of the whole table, and no entry costs a malloc. A bulk load (opening a
  * store) stages entries per shard and then builds one shard at a time,
- * in cache. Value 0 marks an empty slot and cannot be stored.
+ * in cache, all shards in one allocation sized once. A table can be saved
+ * as a flat image and loaded back as it was (the index's snapshot). Value
+ * 0 marks an empty slot and cannot be stored.
  * Single-threaded.
  */
 #ifndef WN_TAGTAB_H
@@ -50,6 +52,13 @@ typedef struct wn_tagtab {
 	wn_tagshard shard[WN_TAGTAB_SHARDS];
 	size_t count;
 	wn_tagstage stage[1u << WN_TAGTAB_STAGE_BITS];
+	uint32_t staged[WN_TAGTAB_SHARDS]; /* entries staged per shard */
+	/* One mapping for all shards of a bulk load into an empty table (sized
+	 * once, huge pages where the kernel gives them); a shard that regrows
+	 * leaves it, and it is unmapped when the last one has left. */
+	wn_tagslot *arena;
+	size_t arena_bytes;
+	uint32_t arena_shards;
 } wn_tagtab;
 
 /* An empty table (all zero is one too). */
@@ -83,6 +92,20 @@ bool wn_tagtab_next(wn_tagtab_iter *it, uint32_t *value);
  * or -ENOMEM (then some shards keep what they held: lookups still work,
  * the caller verifies hits anyway). */
 int wn_tagtab_keep_range(wn_tagtab *t, uint32_t lo, uint32_t hi);
+
+/* Saving and loading an image of the table: the shards' sizes, then their
+ * slots as they are in memory (native byte order). The callbacks move
+ * exactly n bytes and return 0 or a negative errno. */
+typedef int (*wn_tagtab_write_fn)(void *ctx, const void *p, size_t n);
+typedef int (*wn_tagtab_read_fn)(void *ctx, void *p, size_t n);
+
+/* Bytes wn_tagtab_save writes. */
+size_t wn_tagtab_image_bytes(const wn_tagtab *t);
+int wn_tagtab_save(const wn_tagtab *t, wn_tagtab_write_fn write, void *ctx);
+/* Into an empty table. An image that is not one of a valid table (a shard
+ * full, counts that disagree with its slots) is refused with -EILSEQ, as
+ * is one larger than max_bytes; the table is left empty on any error. */
+int wn_tagtab_load(wn_tagtab *t, size_t max_bytes, wn_tagtab_read_fn read, void *ctx);
 
 /* Bytes of slots allocated. */
 size_t wn_tagtab_bytes(const wn_tagtab *t);
