@@ -85,6 +85,7 @@ struct wn_index_article {
 	bool new_page; /* counted now: its keys go into the window */
 	int64_t cseq;
 	uint64_t *chrome;
+	uint64_t *line_keys; /* each line's chrome key, for the filter */
 	wn_chrome_view view;
 	uint64_t page;
 	uint64_t *page_keys; /* the page's sorted distinct line keys */
@@ -711,6 +712,7 @@ int wn_index_expire(wn_index *idx, int64_t now)
 static void article_clear(wn_index_article *a)
 {
 	free(a->chrome);
+	free(a->line_keys);
 	free(a->page_keys);
 	for (size_t i = 0; i < a->nnew_lines; i++)
 		free(a->new_lines[i].sample);
@@ -760,7 +762,9 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 {
 	uint64_t *keys;
 	size_t *line_of, n;
-	int rc = wn_chrome_doc_keys(doc, &keys, &line_of, &n);
+	if (!(a->line_keys = malloc((doc->nlines ? doc->nlines : 1) * sizeof *a->line_keys)))
+		return -ENOMEM;
+	int rc = wn_chrome_doc_line_keys(doc, a->line_keys, &keys, &line_of, &n);
 	if (rc < 0)
 		return rc;
 	wn_chromewin *w = a->outlet->win;
@@ -839,6 +843,8 @@ out:
 	a->chrome = keys;
 	a->view.keys = keys;
 	a->view.nkeys = m;
+	a->view.line_keys = a->line_keys;
+	a->view.nlines = doc->nlines;
 	return 0;
 }
 
