@@ -216,6 +216,13 @@ static void months_build(void)
 /* Is the w-letter word packed in key (9th letter: ninth) a month's name? */
 static bool month_word(uint64_t key, size_t w, char ninth)
 {
+	/* most words fail on their first letter: a, d, f, j, m, n, o, s */
+	unsigned first = (unsigned)(key & 0xFF) - 'a';
+	const uint32_t initials = 1u << ('a' - 'a') | 1u << ('d' - 'a') | 1u << ('f' - 'a') |
+				  1u << ('j' - 'a') | 1u << ('m' - 'a') | 1u << ('n' - 'a') |
+				  1u << ('o' - 'a') | 1u << ('s' - 'a');
+	if (first >= 26 || !(initials >> first & 1))
+		return false;
 	for (size_t m = 0; m < NMONTHS; m++)
 		if (months[m].key == key && months[m].len == w && (w <= 8 || months[m].ninth == ninth))
 			return true;
