@@ -90,16 +90,23 @@ static void minhash_fold(uint32_t *restrict mh, const uint64_t *restrict a, cons
 	}
 }
 
-/* The distinct values of v (in first-seen order) into out; their number,
- * or SIZE_MAX when out of memory. */
-static size_t distinct(const uint64_t *v, size_t n, uint64_t *out)
+/* Slots of the set that distinct() needs for n values (a power of two,
+ * at most half full), and their log2. */
+static size_t set_slots(size_t n, size_t *bits)
 {
-	size_t cap = 16, bits = 4;
+	size_t cap = 16;
+	*bits = 4;
 	while (cap < 2 * n)
-		cap <<= 1, bits++;
-	uint64_t *set = calloc(cap, sizeof *set); /* 0: empty slot */
-	if (!set)
-		return SIZE_MAX;
+		cap <<= 1, ++*bits;
+	return cap;
+}
+
+/* The distinct values of v (in first-seen order) into out, with set as
+ * the scratch of set_slots(n) slots; their number. */
+static size_t distinct(const uint64_t *v, size_t n, uint64_t *out, uint64_t *set)
+{
+	size_t bits, cap = set_slots(n, &bits);
+	memset(set, 0, cap * sizeof *set); /* 0: empty slot */
 	size_t u = 0;
 	bool zero = false;
 	for (size_t i = 0; i < n; i++) {
@@ -118,7 +125,6 @@ static size_t distinct(const uint64_t *v, size_t n, uint64_t *out)
 			out[u++] = x;
 		}
 	}
-	free(set);
 	return u;
 }
 
@@ -132,19 +138,17 @@ int wn_fp_body(const wn_words *w, wn_body_sig *sig)
 	XXH128_canonicalFromHash(&c, h);
 	memcpy(sig->exact, c.digest, 16);
 
-	size_t all = w->n - WN_SHINGLE + 1;
-	uint64_t *sh = malloc(2 * all * sizeof *sh);
+	size_t all = w->n - WN_SHINGLE + 1, bits;
+	size_t slots = set_slots(all, &bits);
+	/* one block: the shingles, the distinct ones, the set that finds them */
+	uint64_t *sh = malloc((2 * all + slots) * sizeof *sh);
 	if (!sh)
 		return -ENOMEM;
 	for (size_t i = 0; i < all; i++)
 		sh[i] = XXH3_64bits(w->hash + i, WN_SHINGLE * sizeof(uint64_t));
 	/* the minimum over a multiset is the minimum over its set: only the
 	 * count needs the repeats gone */
-	size_t cnt = distinct(sh, all, sh + all);
-	if (cnt == SIZE_MAX) {
-		free(sh);
-		return -ENOMEM;
-	}
+	size_t cnt = distinct(sh, all, sh + all, sh + 2 * all);
 	uint64_t a[WN_MINHASH], b[WN_MINHASH];
 	minhash_params(a, b);
 	for (int j = 0; j < WN_MINHASH; j++)

@@ -90,6 +90,7 @@ struct wn_index_article {
 	bool new_page; /* counted now: its keys go into the window */
 	int64_t cseq;
 	uint64_t *chrome;
+	uint64_t *line_keys; /* each line's chrome key, for the filter */
 	wn_chrome_view view;
 	uint64_t page;
 	uint64_t *page_keys; /* the page's sorted distinct line keys */
@@ -877,6 +878,7 @@ int wn_index_expire(wn_index *idx, int64_t now)
 static void article_clear(wn_index_article *a)
 {
 	free(a->chrome);
+	free(a->line_keys);
 	free(a->page_keys);
 	for (size_t i = 0; i < a->nnew_lines; i++)
 		free(a->new_lines[i].sample);
@@ -926,7 +928,9 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 {
 	uint64_t *keys;
 	size_t *line_of, n;
-	int rc = wn_chrome_doc_keys(doc, &keys, &line_of, &n);
+	if (!(a->line_keys = malloc((doc->nlines ? doc->nlines : 1) * sizeof *a->line_keys)))
+		return -ENOMEM;
+	int rc = wn_chrome_doc_line_keys(doc, a->line_keys, &keys, &line_of, &n);
 	if (rc < 0)
 		return rc;
 	wn_chromewin *w = a->outlet->win;
@@ -1005,6 +1009,8 @@ out:
 	a->chrome = keys;
 	a->view.keys = keys;
 	a->view.nkeys = m;
+	a->view.line_keys = a->line_keys;
+	a->view.nlines = doc->nlines;
 	return 0;
 }
 
@@ -1350,10 +1356,87 @@ static bool shares_gram(const uint64_t *g, size_t ng, const unsigned char *blob,
 	return false;
 }
 
+/* The earlier articles one article's quotes were found in so far: the
+ * quotes of one article tend to repeat in the same articles (a syndicated
+ * copy holds them all), and each is looked up once. */
+typedef struct {
+	int64_t seq;
+	bool found;
+	wn_quote_ref ref;
+} ref_seen;
+
+typedef struct {
+	ref_seen *v;
+	size_t n, cap;
+	uint32_t *slot; /* open addressing: 1 + index into v, 0 empty */
+	size_t nslots;  /* a power of two, at least twice cap */
+} ref_cache;
+
+static void ref_cache_free(ref_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].ref.outlet);
+	free(c->v);
+	free(c->slot);
+}
+
+static size_t ref_slot(const ref_cache *c, int64_t seq)
+{
+	size_t p = (size_t)(((uint64_t)seq * 0x9E3779B97F4A7C15ull) >> 32) & (c->nslots - 1);
+	while (c->slot[p] && c->v[c->slot[p] - 1].seq != seq)
+		p = (p + 1) & (c->nslots - 1);
+	return p;
+}
+
+static int ref_cache_grow(ref_cache *c)
+{
+	size_t cap = c->cap ? 2 * c->cap : 16;
+	ref_seen *v = realloc(c->v, cap * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	c->v = v;
+	uint32_t *slot = calloc(2 * cap, sizeof *slot);
+	if (!slot)
+		return -ENOMEM;
+	free(c->slot);
+	c->slot = slot;
+	c->nslots = 2 * cap;
+	c->cap = cap;
+	for (size_t i = 0; i < c->n; i++)
+		c->slot[ref_slot(c, c->v[i].seq)] = (uint32_t)i + 1;
+	return 0;
+}
+
+/* article_ref through the cache: *ref gets its own copy. */
+static int cached_ref(wn_index *idx, ref_cache *c, int64_t seq, int64_t own_outlet, wn_quote_ref *ref,
+		      bool *found)
+{
+	if (c->n == c->cap && (c->n >= UINT32_MAX - 1 || ref_cache_grow(c) < 0))
+		return -ENOMEM;
+	size_t p = ref_slot(c, seq);
+	if (!c->slot[p]) {
+		ref_seen *e = &c->v[c->n];
+		*e = (ref_seen){.seq = seq};
+		int rc = article_ref(idx, seq, own_outlet, &e->ref, &e->found);
+		if (rc < 0) {
+			free(e->ref.outlet);
+			return rc;
+		}
+		c->slot[p] = (uint32_t)++c->n;
+	}
+	const ref_seen *e = &c->v[c->slot[p] - 1];
+	*found = e->found;
+	if (!e->found)
+		return 0;
+	*ref = e->ref;
+	ref->outlet = strdup(e->ref.outlet);
+	return ref->outlet ? 0 : -ENOMEM;
+}
+
 /* Find one quote's earlier repeats: fills q->repeated_in and w. Candidates
  * come from memory; each is verified against its row. */
 static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_quote *q,
-		       quote_work *w)
+		       quote_work *w, ref_cache *refs)
 {
 	wn_words words;
 	int rc = wn_norm_words(q->text, strlen(q->text), &words);
@@ -1408,7 +1491,7 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 		rc = q->repeated_in ? 0 : -ENOMEM;
 		for (size_t i = 0; i < nseqs && rc == 0; i++) {
 			bool found = false;
-			rc = article_ref(idx, seqs[i], own_outlet, &q->repeated_in[q->nrepeated], &found);
+			rc = cached_ref(idx, refs, seqs[i], own_outlet, &q->repeated_in[q->nrepeated], &found);
 			if (rc == 0 && found)
 				q->nrepeated++;
 		}
@@ -1429,6 +1512,7 @@ static int find_quotes(wn_index *idx, wn_doc *doc, const char *body, size_t blen
 	doc->quotes = calloc(n, sizeof *doc->quotes);
 	*work = calloc(n, sizeof **work);
 	rc = doc->quotes && *work ? 0 : -ENOMEM;
+	ref_cache refs = {0};
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		wn_quote *q = &doc->quotes[i];
 		q->start = spans[i].start;
@@ -1439,8 +1523,9 @@ static int find_quotes(wn_index *idx, wn_doc *doc, const char *body, size_t blen
 			break;
 		}
 		doc->nquotes++;
-		rc = match_quote(idx, own_seq, outlet, q, &(*work)[i]);
+		rc = match_quote(idx, own_seq, outlet, q, &(*work)[i], &refs);
 	}
+	ref_cache_free(&refs);
 	free(spans);
 	return rc;
 }

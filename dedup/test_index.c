@@ -193,6 +193,43 @@ static void quotes_across_outlets_persist(void **state)
 	assert_int_equal(wn_index_close(idx), 0);
 }
 
+/* Two quotes repeated in the same many earlier articles: every reference
+ * of both (they are looked up once per article and shared) names the
+ * right article and outlet, in order. */
+static void quote_refs_shared_across_quotes(void **state)
+{
+	fixture *f = *state;
+	wn_index *idx = open_index(NULL, 0);
+	static const char *const outlets[] = {"out-a", "out-b", "out-c"};
+	enum { EARLIER = 40 };
+	wn_doc *docs[EARLIER + 1];
+	char text[1024], stem[32];
+	for (int i = 0; i <= EARLIER; i++) {
+		snprintf(text, sizeof text,
+			 "Report number %d on the harbour\n\nIn item %d the warden said "
+			 "\xE2\x80\x9Cthe eastern breakwater will be rebuilt with granite from the old "
+			 "quarry\xE2\x80\x9D and later added \"every fishing crew keeps its mooring "
+			 "through the whole rebuilding season\" before leaving.\n",
+			 i, i * 7919);
+		snprintf(stem, sizeof stem, "r%d", i);
+		docs[i] = process(f, idx, i == EARLIER ? "out-a" : outlets[i % 3], stem, text);
+	}
+	wn_doc *last = docs[EARLIER];
+	assert_int_equal(last->nquotes, 2);
+	for (size_t q = 0; q < 2; q++) {
+		const wn_quote *qt = &last->quotes[q];
+		assert_int_equal(qt->nrepeated, EARLIER);
+		for (int k = 0; k < EARLIER; k++) {
+			assert_string_equal(qt->repeated_in[k].id, docs[k]->id);
+			assert_string_equal(qt->repeated_in[k].outlet, outlets[k % 3]);
+			assert_int_equal(qt->repeated_in[k].same_outlet, k % 3 == 0);
+		}
+	}
+	for (int i = 0; i <= EARLIER; i++)
+		wn_doc_free(docs[i]);
+	assert_int_equal(wn_index_close(idx), 0);
+}
+
 static void duplicates(void **state)
 {
 	fixture *f = *state;
@@ -846,6 +883,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(quotes_across_outlets_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(quote_refs_shared_across_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(rerun_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_version_checked, setup, teardown),

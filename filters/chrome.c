@@ -2,6 +2,7 @@
 #include "filters/chrome.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,22 +43,8 @@ static void sift_down(keyed_line *v, size_t root, size_t n)
 	v[root] = x;
 }
 
-/* Sort by key, then line, with the comparison inlined (qsort's call per
- * comparison was most of the cost): insertion sort for a few, heapsort
- * beyond, O(n log n) whatever the input and no memory of its own. Pairs
- * are distinct (one per line), so the order is fully determined. */
-static void sort_keyed(keyed_line *v, size_t n)
+static void heapsort_keyed(keyed_line *v, size_t n)
 {
-	if (n <= 16) {
-		for (size_t i = 1; i < n; i++) {
-			keyed_line x = v[i];
-			size_t j = i;
-			for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		return;
-	}
 	for (size_t i = n / 2; i-- > 0;)
 		sift_down(v, i, n);
 	for (size_t end = n - 1; end > 0; end--) {
@@ -68,7 +55,88 @@ static void sort_keyed(keyed_line *v, size_t n)
 	}
 }
 
+static void insertion_keyed(keyed_line *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		keyed_line x = v[i];
+		size_t j = i;
+		for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static inline void swap_keyed(keyed_line *a, keyed_line *b)
+{
+	keyed_line t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Sort by key, then line, with the comparison inlined (qsort's call per
+ * comparison was most of the cost) and no memory of its own: quicksort
+ * (keys are hashes: random order, the best case), insertion sort for a
+ * few, heapsort below a depth that only an adversary reaches, so
+ * O(n log n) whatever the input. Pairs are distinct (one per line), so the
+ * order is fully determined. */
+static void sort_keyed_depth(keyed_line *v, size_t n, unsigned depth)
+{
+	while (n > 16) {
+		if (depth-- == 0) {
+			heapsort_keyed(v, n);
+			return;
+		}
+		/* median of three to v[0], then Hoare partition around it */
+		size_t mid = n / 2;
+		if (keyed_less(&v[mid], &v[0]))
+			swap_keyed(&v[mid], &v[0]);
+		if (keyed_less(&v[n - 1], &v[mid]))
+			swap_keyed(&v[n - 1], &v[mid]);
+		if (keyed_less(&v[mid], &v[0]))
+			swap_keyed(&v[mid], &v[0]);
+		swap_keyed(&v[0], &v[mid]); /* v[0] the median, v[n-1] >= it: a sentinel */
+		keyed_line p = v[0];
+		size_t i = 0, j = n;
+		for (;;) {
+			do
+				i++;
+			while (keyed_less(&v[i], &p));
+			do
+				j--;
+			while (keyed_less(&p, &v[j]));
+			if (i >= j)
+				break;
+			swap_keyed(&v[i], &v[j]);
+		}
+		swap_keyed(&v[0], &v[j]); /* the pivot in its place: [0, j) < p < (j, n) */
+		/* recurse into the smaller side, loop on the larger */
+		if (j < n - j - 1) {
+			sort_keyed_depth(v, j, depth);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_keyed_depth(v + j + 1, n - j - 1, depth);
+			n = j;
+		}
+	}
+	insertion_keyed(v, n);
+}
+
+static void sort_keyed(keyed_line *v, size_t n)
+{
+	unsigned depth = 0;
+	for (size_t m = n; m > 1; m >>= 1)
+		depth += 2;
+	sort_keyed_depth(v, n, depth);
+}
+
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
+{
+	return wn_chrome_doc_line_keys(doc, NULL, keys, line_of, nkeys);
+}
+
+int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **keys, size_t **line_of,
+			    size_t *nkeys)
 {
 	*keys = NULL;
 	*line_of = NULL;
@@ -79,12 +147,16 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	size_t n = 0;
 	for (size_t i = 0; i < doc->nlines; i++) {
 		const wn_line *l = &doc->lines[i];
+		if (line_keys)
+			line_keys[i] = 0;
 		if (l->blank)
 			continue;
 		if (wn_chrome_line_key(l->text, l->len, &kl[n].key) < 0) {
 			free(kl);
 			return -ENOMEM;
 		}
+		if (line_keys)
+			line_keys[i] = kl[n].key;
 		kl[n++].line = i;
 	}
 	sort_keyed(kl, n);
@@ -113,16 +185,48 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	return 0;
 }
 
-/* The first min(n, 8) bytes of `name` packed as a key, or 0 when the
- * name is not n bytes long. */
-static uint64_t month_key(const char *name, size_t n)
+/* Month names (and their short forms), packed like the words they are
+ * compared with: the first 8 lower-case letters, a byte each from the low
+ * end, with the length and the 9th letter ("september") beside them. */
+static const char *const month_names[] = {
+	"january", "february", "march", "april", "may", "june", "july", "august",
+	"september", "october", "november", "december", "jan", "feb", "mar", "apr",
+	"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"};
+#define NMONTHS (sizeof month_names / sizeof month_names[0])
+static struct {
+	uint64_t key;
+	size_t len;
+	char ninth;
+} months[NMONTHS];
+static pthread_once_t months_once = PTHREAD_ONCE_INIT;
+
+static void months_build(void)
 {
-	uint64_t key = 0;
-	size_t k = 0;
-	for (; name[k]; k++)
-		if (k < 8)
-			key |= (uint64_t)(unsigned char)name[k] << (8 * k);
-	return k == n ? key : 0;
+	for (size_t m = 0; m < NMONTHS; m++) {
+		const char *name = month_names[m];
+		size_t k = 0;
+		for (; name[k]; k++)
+			if (k < 8)
+				months[m].key |= (uint64_t)(unsigned char)name[k] << (8 * k);
+		months[m].len = k;
+		months[m].ninth = k > 8 ? name[8] : 0;
+	}
+}
+
+/* Is the w-letter word packed in key (9th letter: ninth) a month's name? */
+static bool month_word(uint64_t key, size_t w, char ninth)
+{
+	/* most words fail on their first letter: a, d, f, j, m, n, o, s */
+	unsigned first = (unsigned)(key & 0xFF) - 'a';
+	const uint32_t initials = 1u << ('a' - 'a') | 1u << ('d' - 'a') | 1u << ('f' - 'a') |
+				  1u << ('j' - 'a') | 1u << ('m' - 'a') | 1u << ('n' - 'a') |
+				  1u << ('o' - 'a') | 1u << ('s' - 'a');
+	if (first >= 26 || !(initials >> first & 1))
+		return false;
+	for (size_t m = 0; m < NMONTHS; m++)
+		if (months[m].key == key && months[m].len == w && (w <= 8 || months[m].ninth == ninth))
+			return true;
+	return false;
 }
 
 /* Bylines and date lines repeat from page to page (the same author, the
@@ -137,13 +241,9 @@ static bool metadata_like(const char *t, size_t len)
 	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
 	    t[3] >= 'A' && t[3] <= 'Z')
 		return true;
-	/* Month names (and their short forms) packed as lower-case keys. */
-	static const char *const months[] = {
-		"january", "february", "march", "april", "may", "june", "july", "august",
-		"september", "october", "november", "december", "jan", "feb", "mar", "apr",
-		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"};
+	pthread_once(&months_once, months_build);
 	bool digit = false, month = false;
-	for (size_t i = 0; i < len;) {
+	for (size_t i = 0; i < len && !(month && digit);) {
 		if (t[i] >= '0' && t[i] <= '9')
 			digit = true;
 		size_t w = 0; /* a run of ASCII letters: is it a month's name? */
@@ -153,8 +253,8 @@ static bool metadata_like(const char *t, size_t len)
 				key |= (uint64_t)(unsigned char)(t[i + w] | 32) << (8 * w);
 			w++;
 		}
-		for (size_t m = 0; m < sizeof months / sizeof months[0] && !month && w >= 3 && w <= 9; m++)
-			month = month_key(months[m], w) == key && (w <= 8 || (t[i + 8] | 32) == months[m][8]);
+		if (!month && w >= 3 && w <= 9)
+			month = month_word(key, w, w > 8 ? (char)(t[i + 8] | 32) : 0);
 		i += w ? w : 1;
 	}
 	if (month && digit)
@@ -194,12 +294,13 @@ int wn_filter_chrome(wn_doc *doc, const wn_filter_ctx *ctx)
 	const wn_chrome_view *v = ctx ? ctx->data : NULL;
 	if (!v || v->nkeys == 0)
 		return 0;
+	const uint64_t *given = v->line_keys && v->nlines == doc->nlines ? v->line_keys : NULL;
 	for (size_t i = 0; i < doc->nlines; i++) {
 		wn_line *l = &doc->lines[i];
 		if (l->blank)
 			continue;
 		uint64_t key;
-		int rc = wn_chrome_line_key(l->text, l->len, &key);
+		int rc = given ? (key = given[i], 0) : wn_chrome_line_key(l->text, l->len, &key);
 		if (rc == 0 && view_has(v, key) && !metadata_like(l->text, l->len))
 			rc = wn_doc_remove(doc, i, "chrome");
 		if (rc < 0)

@@ -15,10 +15,16 @@
 
 #include "filters/filter.h"
 
-/* Chrome lines for one document: sorted, distinct line keys. */
+/* Chrome lines for one document: sorted, distinct line keys. Optionally
+ * also the key of each of the document's lines, as wn_chrome_doc_line_keys
+ * gives them (the index computes them anyway to count the page), so the
+ * filter need not compute them again; NULL, or nlines not the document's:
+ * the filter computes them. */
 typedef struct wn_chrome_view {
 	const uint64_t *keys;
 	size_t nkeys;
+	const uint64_t *line_keys;
+	size_t nlines;
 } wn_chrome_view;
 
 /* Key of a line for counting: XXH3-64 of its text with case folded, every
@@ -31,6 +37,11 @@ int wn_chrome_line_key(const char *text, size_t len, uint64_t *key);
  * (NULL when there is none); (*line_of)[i] is the index of the first line
  * with keys[i]. Returns 0 or -ENOMEM. */
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys);
+
+/* The same, and the key of every line into line_keys (doc->nlines of them,
+ * given by the caller; a blank line's is 0). */
+int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **keys, size_t **line_of,
+			    size_t *nkeys);
 
 /* Marks lines whose key is in the view (ctx->data, a wn_chrome_view; NULL
  * or empty: nothing to do) removed as "chrome", except short lines that read

@@ -1,5 +1,6 @@
 /* test_chrome.c — the learned-chrome filter and its line keys. */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,6 +208,181 @@ static void dates_by_month_names(void **state)
 	wn_doc_free(doc);
 }
 
+/* The month test as it was first written (a name at a time): the packed
+ * table must decide every line the same. */
+static uint64_t ref_month_key(const char *name, size_t n)
+{
+	uint64_t key = 0;
+	size_t k = 0;
+	for (; name[k]; k++)
+		if (k < 8)
+			key |= (uint64_t)(unsigned char)name[k] << (8 * k);
+	return k == n ? key : 0;
+}
+
+static bool ref_metadata_like(const char *t, size_t len)
+{
+	wn_word_count words;
+	wn_word_count_init(&words, t, len);
+	if (len > 120 || wn_words_exceed(&words, 12))
+		return false;
+	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
+	    t[3] >= 'A' && t[3] <= 'Z')
+		return true;
+	static const char *const months[] = {
+		"january", "february", "march", "april", "may", "june", "july", "august",
+		"september", "october", "november", "december", "jan", "feb", "mar", "apr",
+		"jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"};
+	bool digit = false, month = false;
+	for (size_t i = 0; i < len;) {
+		if (t[i] >= '0' && t[i] <= '9')
+			digit = true;
+		size_t w = 0;
+		uint64_t key = 0;
+		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z') {
+			if (w < 8)
+				key |= (uint64_t)(unsigned char)(t[i + w] | 32) << (8 * w);
+			w++;
+		}
+		for (size_t m = 0; m < sizeof months / sizeof months[0] && !month && w >= 3 && w <= 9; m++)
+			month = ref_month_key(months[m], w) == key && (w <= 8 || (t[i + 8] | 32) == months[m][8]);
+		i += w ? w : 1;
+	}
+	if (month && digit)
+		return true;
+	for (size_t i = 0; i + 8 <= len; i++) {
+		const char *d = t + i;
+		bool iso = d[4] == '-' && d[7] == '-';
+		bool slash = d[1] == '/' || d[2] == '/';
+		if ((iso || slash) && d[0] >= '0' && d[0] <= '9')
+			for (size_t j = 0; j < 8 && (iso || slash); j++)
+				if (!((d[j] >= '0' && d[j] <= '9') || d[j] == '-' || d[j] == '/'))
+					iso = slash = false;
+		if (iso || slash)
+			return true;
+	}
+	return false;
+}
+
+/* Generated lines of month-like words, digits and punctuation: with every
+ * line in the view, a line is kept exactly when the reference calls it
+ * metadata. */
+static void month_table_agrees_with_reference(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {"SEPTEMBER", "Septembers", "septembe", "sept.", "Sep", "May",
+				       "mayday", "JUNE", "jul", "Octo", "november", "Dec", "deca",
+				       "Febr", "january", "Mar", "march", "Augusta", "april",
+				       "2014", "7", " ", " ", ", ", "-", "/", "By ", "Ann", "the",
+				       "caf\xC3\xA9", "12-", "\xE2\x80\x94", "x"};
+	enum { LINES = 3000 };
+	char *text = malloc(LINES * 130);
+	size_t len = 0;
+	for (int n = 0; n < LINES; n++) {
+		size_t start = len, words = 1 + rnd() % 9;
+		for (size_t k = 0; k < words; k++) {
+			const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+			memcpy(text + len, p, strlen(p));
+			len += strlen(p);
+		}
+		if (text[len - 1] == ' ' || len == start)
+			text[len++] = 'z';
+		text[len++] = '\n';
+	}
+	wn_doc *doc;
+	assert_int_equal(wn_doc_parse(text, len, "o/g.txt", "o", &doc), 0);
+	uint64_t *dk;
+	size_t *line_of, n;
+	assert_int_equal(wn_chrome_doc_keys(doc, &dk, &line_of, &n), 0);
+	wn_chrome_view view = {.keys = dk, .nkeys = n};
+	wn_filter_ctx ctx = {.outlet = "o", .data = &view};
+	assert_int_equal(wn_filter_chrome(doc, &ctx), 0);
+	size_t kept = 0, removed = 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		const wn_line *l = &doc->lines[i];
+		if (l->blank)
+			continue;
+		bool meta = ref_metadata_like(l->text, l->len);
+		kept += meta;
+		removed += !meta;
+		if (meta)
+			assert_null(l->reason);
+		else
+			assert_string_equal(l->reason, "chrome");
+	}
+	assert_true(kept > 100 && removed > 100); /* both sides exercised */
+	free(dk);
+	free(line_of);
+	wn_doc_free(doc);
+	free(text);
+}
+
+/* Line keys handed over in the view (as the index does) are the keys the
+ * filter would compute, and decide the same; keys for another document
+ * (a different number of lines) are not used. */
+static void line_keys_passed_agree(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {"Home", " ", "News", "\t", "2024", "\xC2\xA0", "Caf\xC3\xA9",
+				       "|", "SPORT", "By Ann", "May 3", "\xE2\x80\x9C", "x", "\n", "\n\n"};
+	char text[30000];
+	size_t len = 0;
+	for (int k = 0; k < 3000; k++) {
+		const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
+		memcpy(text + len, p, strlen(p));
+		len += strlen(p);
+	}
+	wn_doc *a, *b;
+	assert_int_equal(wn_doc_parse(text, len, "o/a.txt", "o", &a), 0);
+	assert_int_equal(wn_doc_parse(text, len, "o/a.txt", "o", &b), 0);
+	uint64_t *lk = malloc(a->nlines * sizeof *lk), *dk, *dk2;
+	size_t *line_of, *line_of2, n, n2;
+	assert_int_equal(wn_chrome_doc_line_keys(a, lk, &dk, &line_of, &n), 0);
+	assert_int_equal(wn_chrome_doc_keys(a, &dk2, &line_of2, &n2), 0);
+	assert_int_equal(n, n2);
+	assert_memory_equal(dk, dk2, n * sizeof *dk);
+	assert_memory_equal(line_of, line_of2, n * sizeof *line_of);
+	assert_true(a->nlines > 100);
+	for (size_t i = 0; i < a->nlines; i++) {
+		uint64_t k = 0;
+		if (!a->lines[i].blank)
+			assert_int_equal(wn_chrome_line_key(a->lines[i].text, a->lines[i].len, &k), 0);
+		assert_true(lk[i] == k);
+	}
+	/* every other distinct key is chrome */
+	size_t m = 0;
+	for (size_t i = 0; i < n; i += 2)
+		dk[m++] = dk[i];
+	wn_chrome_view given = {.keys = dk, .nkeys = m, .line_keys = lk, .nlines = a->nlines};
+	wn_chrome_view computed = {.keys = dk, .nkeys = m};
+	wn_filter_ctx ca = {.outlet = "o", .data = &given}, cb = {.outlet = "o", .data = &computed};
+	assert_int_equal(wn_filter_chrome(a, &ca), 0);
+	assert_int_equal(wn_filter_chrome(b, &cb), 0);
+	size_t chrome = 0;
+	for (size_t i = 0; i < a->nlines; i++) {
+		assert_true((a->lines[i].reason == NULL) == (b->lines[i].reason == NULL));
+		chrome += a->lines[i].reason != NULL;
+	}
+	assert_true(chrome > 10);
+	wn_doc_free(a);
+	/* stale line keys (another document's count) are ignored */
+	assert_int_equal(wn_doc_parse(text, len, "o/a.txt", "o", &a), 0);
+	uint64_t *junk = calloc(a->nlines + 1, sizeof *junk);
+	wn_chrome_view stale = {.keys = dk, .nkeys = m, .line_keys = junk, .nlines = a->nlines + 1};
+	wn_filter_ctx cs = {.outlet = "o", .data = &stale};
+	assert_int_equal(wn_filter_chrome(a, &cs), 0);
+	for (size_t i = 0; i < a->nlines; i++)
+		assert_true((a->lines[i].reason == NULL) == (b->lines[i].reason == NULL));
+	free(junk);
+	free(lk);
+	free(dk);
+	free(dk2);
+	free(line_of);
+	free(line_of2);
+	wn_doc_free(a);
+	wn_doc_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +391,8 @@ int main(void)
 		cmocka_unit_test(keys_are_hashes_of_folded_text),
 		cmocka_unit_test(doc_keys_sorted_first_lines),
 		cmocka_unit_test(dates_by_month_names),
+		cmocka_unit_test(month_table_agrees_with_reference),
+		cmocka_unit_test(line_keys_passed_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
