@@ -883,6 +883,13 @@ static void signal_init(struct daemon *d, uv_signal_t *s, int signum)
 
 static int run(struct daemon *d)
 {
+	/* First: a stop asked for while the state store loads or work/ is
+	 * recovered is then a graceful stop once the loop runs, not a death by
+	 * the default action. */
+	signal_init(d, &d->sig_term, SIGTERM);
+	signal_init(d, &d->sig_int, SIGINT);
+	signal_init(d, &d->sig_hup, SIGHUP);
+	signal_init(d, &d->sig_usr1, SIGUSR1);
 	char err[512] = "";
 	int rc = wn_spool_open(d->cfg.spool, false, &d->sp);
 	if (rc < 0) {
@@ -908,6 +915,11 @@ static int run(struct daemon *d)
 		wn_cleaner_free(cl);
 		return 1;
 	}
+#ifdef WN_FAULT_INJECTION
+	/* Test builds only: a stop asked for in the middle of start-up. */
+	if (getenv("WN_FAULT_SIGTERM_AT_START"))
+		raise(SIGTERM);
+#endif
 	d->intake = wn_intake_new(INTAKE_CAP);
 	wn_proc_opts po = {.outdir = d->cfg.out, .workers = d->cfg.workers,
 			   .durable = d->cfg.durable, .keep_duplicates = d->cfg.keep_duplicates};
@@ -919,10 +931,6 @@ static int run(struct daemon *d)
 	}
 	wn_proc_set_index(d->proc, d->index);
 
-	signal_init(d, &d->sig_term, SIGTERM);
-	signal_init(d, &d->sig_int, SIGINT);
-	signal_init(d, &d->sig_hup, SIGHUP);
-	signal_init(d, &d->sig_usr1, SIGUSR1);
 	timer_init(d, &d->scan_timer);
 	timer_init(d, &d->settle_timer);
 	timer_init(d, &d->stats_timer);

@@ -134,6 +134,17 @@ class Burst(BurstCase):
         self.assert_spool_settled(names)
         self.assert_outputs_right(names)
 
+    def test_sigterm_during_start_up_is_a_graceful_stop(self):
+        names = self.drop_burst(6)
+        self.start(binary=WINNOWD_TEST, env={"WN_FAULT_SIGTERM_AT_START": "1"})  # raised after the store opened
+        rc = self.proc.wait(timeout=60)
+        self.assertEqual(rc, 0, self.log())
+        self.assertIn("stopping (SIGTERM)", self.log())
+        self.assert_each_in_one_place(names)
+        self.start()
+        wait_for(lambda: self.delivered_total() == 6, what="all delivered after restart")
+        self.assert_spool_settled(names)
+
     @unittest.skipIf(os.environ.get("WN_VALGRIND"), "too slow under valgrind (ASan runs it)")
     def test_kill9_torture(self):
         # Random kill moments, seeded and printed so a failure can be replayed:

@@ -121,11 +121,13 @@ class DaemonTest(TempDirTest):
         that execs the daemon in the same process (setpriv, unshare)."""
         e = dict(os.environ)
         e.update(env or {})
+        seen = len(self.log())  # the log is appended to across restarts: wait for this one's ready
         log = open(self.logfile, "ab")
         self.proc = subprocess.Popen(list(wrap) + [binary or WINNOWD, "--config", self.conf] + list(args),
                                      stdout=log, stderr=log, env=e)
         log.close()
-        wait_for(lambda: "ready:" in self.log() or self.proc.poll() is not None, what="winnowd ready")
+        wait_for(lambda: "ready:" in self.log()[seen:] or self.proc.poll() is not None,
+                 what="winnowd ready")
         self.assertIsNone(self.proc.poll(), self.log())
         return self.proc
 
