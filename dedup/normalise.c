@@ -1,5 +1,6 @@
 /* normalise.c — text normalised for matching (see normalise.h). */
 #include "dedup/normalise.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -225,23 +226,11 @@ static void class_build(void)
 	}
 }
 
-/* Eight bytes at a time (byte 0 the lowest): 0x80 in each byte of x in
- * lo..hi (lo <= hi < 0x80), 0 elsewhere. */
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-static inline uint64_t byte_range(uint64_t x, unsigned char lo, unsigned char hi)
-{
-	uint64_t h = x & ~HIGHS;
-	uint64_t ge = h + ONES * (0x80 - lo); /* high bit: byte >= lo */
-	uint64_t gt = h + ONES * (0x7F - hi); /* high bit: byte > hi */
-	return ge & ~gt & ~x & HIGHS;
-}
-
 /* 0x80 in each byte that is an ASCII letter or digit: what the fast path
  * copies into a word (folded), as ascii_class tells. */
 static inline uint64_t word_bytes(uint64_t x)
 {
-	return byte_range(x, 'a', 'z') | byte_range(x, 'A', 'Z') | byte_range(x, '0', '9');
+	return wn_swar_range(x, 'a', 'z') | wn_swar_range(x, 'A', 'Z') | wn_swar_range(x, '0', '9');
 }
 
 typedef struct {
@@ -283,15 +272,16 @@ static int scan_words(const char *s, size_t len, sink *k)
 			size_t pos = c.pos, wl = w.len;
 			char *ws = w.s;
 			while (pos < len) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if WN_SWAR_LE
 				/* the letters and digits that start here, up to 8 at once */
 				if (pos + 8 <= len) {
 					uint64_t x;
 					memcpy(&x, u + pos, 8);
 					uint64_t word = word_bytes(x);
-					size_t run = word == HIGHS ? 8 : (size_t)__builtin_ctzll(~word & HIGHS) / 8;
+					uint64_t stop = ~word & WN_SWAR_HIGHS;
+					size_t run = stop ? (size_t)__builtin_ctzll(stop) / 8 : 8;
 					if (run) {
-						x |= byte_range(x, 'A', 'Z') >> 2; /* lower case */
+						x = wn_swar_lower(x);
 						memcpy(ws + wl, &x, 8); /* room: one byte an input byte */
 						wl += run;
 						pos += run;

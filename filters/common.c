@@ -1,6 +1,6 @@
 /* common.c — text helpers shared by the filters (see filter.h). */
 #include "filters/filter.h"
-#include "filters/swar.h"
+#include "lib/swar.h"
 
 #include <stdint.h>
 #include <stdlib.h>

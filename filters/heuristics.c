@@ -1,6 +1,6 @@
 /* heuristics.c — paragraph classes, article segment, context (see heuristics.h). */
 #include "filters/heuristics.h"
-#include "filters/swar.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <math.h>

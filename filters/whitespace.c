@@ -1,6 +1,6 @@
 /* whitespace.c — white space and blank-line normalisation (see filter.h). */
 #include "filters/filter.h"
-#include "filters/swar.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* swar.h — eight bytes at a time in a 64-bit word (SIMD within a register),
- * for the filters' scans over ASCII text. Internal to filters/. */
+ * for scans over ASCII text (filters, normalisation). Internal to winnow. */
 #ifndef WN_SWAR_H
 #define WN_SWAR_H
 
