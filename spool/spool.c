@@ -90,6 +90,13 @@ static int fsync_fd(int fd)
 	return fsync(fd) < 0 ? -errno : 0;
 }
 
+/* After a rename from one folder into another: both entries on disk. */
+static int fsync_both(int dst, int src)
+{
+	int rc = fsync_fd(dst);
+	return rc == 0 ? fsync_fd(src) : rc;
+}
+
 bool wn_spool_name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
@@ -410,11 +417,8 @@ int wn_spool_done(wn_spool *sp, const wn_claim *c, bool durable, char **done_nam
 		suffixed_name(c->name, c->claim, NAME_MAX, dname);
 		rc = rename_noreplace(src, wname, dst, dname);
 	}
-	if (rc == 0 && durable) {
-		rc = fsync_fd(dst);
-		if (rc == 0)
-			rc = fsync_fd(src);
-	}
+	if (rc == 0 && durable)
+		rc = fsync_both(dst, src);
 	close(src);
 	close(dst);
 	if (rc == 0 && done_name && !(*done_name = strdup(dname)))
@@ -427,15 +431,11 @@ int wn_spool_sync_done(wn_spool *sp, const char *outlet)
 	int dst = open_subdir(sp->fd[WN_SPOOL_DONE], outlet, false, 0);
 	if (dst < 0)
 		return dst;
-	int rc = fsync_fd(dst);
-	close(dst);
-	int src = rc == 0 ? open_subdir(sp->fd[WN_SPOOL_WORK], outlet, false, 0) : 0;
-	if (src < 0)
-		return src;
-	if (rc == 0) {
-		rc = fsync_fd(src);
+	int src = open_subdir(sp->fd[WN_SPOOL_WORK], outlet, false, 0);
+	int rc = src < 0 ? src : fsync_both(dst, src);
+	if (src >= 0)
 		close(src);
-	}
+	close(dst);
 	return rc;
 }
 
@@ -491,11 +491,8 @@ static int quarantine_from(wn_spool *sp, int srcdir, const char *srcname, const 
 		rc = wn_write_atomic(dirpath, rname, text, strlen(text), durable);
 	if (rc == 0)
 		rc = rename_noreplace(srcdir, srcname, dst, qname);
-	if (rc == 0 && durable) {
-		rc = fsync_fd(dst);
-		if (rc == 0)
-			rc = fsync_fd(srcdir);
-	}
+	if (rc == 0 && durable)
+		rc = fsync_both(dst, srcdir);
 	free(text);
 	free(dirpath);
 	close(dst);
