@@ -290,6 +290,16 @@ def count_lines(path):
         return 0
 
 
+def stop_process(p):
+    """SIGTERM, then SIGKILL if it is still there after 20 s."""
+    p.terminate()
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def run_daemon(winnowd, base, files, durable=True, deadline_s=900):
     """Start winnowd on a fresh spool, rename the files in, wait for every event line."""
     spool, out = fresh_spool(base)
@@ -325,12 +335,7 @@ def run_daemon(winnowd, base, files, durable=True, deadline_s=900):
             time.sleep(0.002)
         return time.perf_counter() - t0
     finally:
-        p.terminate()
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop_process(p)
         errf.close()
 
 
@@ -469,12 +474,7 @@ def winnowd_ready(winnowd, work, db):
                 time.sleep(0.002)
             raise RuntimeError("winnowd did not get ready (see %s)" % logpath)
         finally:
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            stop_process(p)
 
 
 def main(argv):
