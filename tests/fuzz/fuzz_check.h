@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lib/doc.h"
+#include "lib/pipeline.h"
 #include "lib/text.h"
 
 #define FUZZ_CHECK(cond)                                                                   \
@@ -85,6 +86,20 @@ static inline void fuzz_check_body(const wn_doc *doc, const char *body, size_t l
 		lines += body[i] == '\n';
 	FUZZ_CHECK(doc->stats.bytes_out == len);
 	FUZZ_CHECK(doc->stats.lines_out == lines);
+}
+
+/* The cleaner with the default configuration (built-in rules, heuristics),
+ * as the daemon builds it; a harness that cannot have it aborts. */
+static inline wn_cleaner *fuzz_default_cleaner(const char *harness)
+{
+	char err[256] = "";
+	wn_cleaner_config cfg = {0};
+	wn_cleaner *c;
+	if (wn_cleaner_new(&cfg, &c, err, sizeof err) < 0) {
+		fprintf(stderr, "%s: cannot build the cleaner: %s\n", harness, err);
+		abort();
+	}
+	return c;
 }
 
 #endif

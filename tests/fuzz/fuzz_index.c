@@ -26,12 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	char err[256] = "";
-	wn_cleaner_config cfg = {0};
-	if (wn_cleaner_new(&cfg, &cleaner, err, sizeof err) < 0) {
-		fprintf(stderr, "fuzz_index: cannot build the cleaner: %s\n", err);
-		abort();
-	}
+	cleaner = fuzz_default_cleaner("fuzz_index");
 	return 0;
 }
 
