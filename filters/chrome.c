@@ -25,109 +25,14 @@ typedef struct {
 	size_t line;
 } keyed_line;
 
-static inline bool keyed_less(const keyed_line *x, const keyed_line *y)
+/* By key, then line: pairs are distinct (one per line), so the order is
+ * fully determined. */
+static int cmp_keyed(const void *a, const void *b)
 {
-	return x->key < y->key || (x->key == y->key && x->line < y->line);
-}
-
-static void sift_down(keyed_line *v, size_t root, size_t n)
-{
-	keyed_line x = v[root];
-	for (size_t child; (child = 2 * root + 1) < n; root = child) {
-		if (child + 1 < n && keyed_less(&v[child], &v[child + 1]))
-			child++;
-		if (!keyed_less(&x, &v[child]))
-			break;
-		v[root] = v[child];
-	}
-	v[root] = x;
-}
-
-static void heapsort_keyed(keyed_line *v, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift_down(v, i, n);
-	for (size_t end = n - 1; end > 0; end--) {
-		keyed_line t = v[0];
-		v[0] = v[end];
-		v[end] = t;
-		sift_down(v, 0, end);
-	}
-}
-
-static void insertion_keyed(keyed_line *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		keyed_line x = v[i];
-		size_t j = i;
-		for (; j > 0 && keyed_less(&x, &v[j - 1]); j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-}
-
-static inline void swap_keyed(keyed_line *a, keyed_line *b)
-{
-	keyed_line t = *a;
-	*a = *b;
-	*b = t;
-}
-
-/* Sort by key, then line, with the comparison inlined (qsort's call per
- * comparison was most of the cost) and no memory of its own: quicksort
- * (keys are hashes: random order, the best case), insertion sort for a
- * few, heapsort below a depth that only an adversary reaches, so
- * O(n log n) whatever the input. Pairs are distinct (one per line), so the
- * order is fully determined. */
-static void sort_keyed_depth(keyed_line *v, size_t n, unsigned depth)
-{
-	while (n > 16) {
-		if (depth-- == 0) {
-			heapsort_keyed(v, n);
-			return;
-		}
-		/* median of three to v[0], then Hoare partition around it */
-		size_t mid = n / 2;
-		if (keyed_less(&v[mid], &v[0]))
-			swap_keyed(&v[mid], &v[0]);
-		if (keyed_less(&v[n - 1], &v[mid]))
-			swap_keyed(&v[n - 1], &v[mid]);
-		if (keyed_less(&v[mid], &v[0]))
-			swap_keyed(&v[mid], &v[0]);
-		swap_keyed(&v[0], &v[mid]); /* v[0] the median, v[n-1] >= it: a sentinel */
-		keyed_line p = v[0];
-		size_t i = 0, j = n;
-		for (;;) {
-			do
-				i++;
-			while (keyed_less(&v[i], &p));
-			do
-				j--;
-			while (keyed_less(&p, &v[j]));
-			if (i >= j)
-				break;
-			swap_keyed(&v[i], &v[j]);
-		}
-		swap_keyed(&v[0], &v[j]); /* the pivot in its place: [0, j) < p < (j, n) */
-		/* recurse into the smaller side, loop on the larger */
-		if (j < n - j - 1) {
-			sort_keyed_depth(v, j, depth);
-			v += j + 1;
-			n -= j + 1;
-		} else {
-			sort_keyed_depth(v + j + 1, n - j - 1, depth);
-			n = j;
-		}
-	}
-	insertion_keyed(v, n);
-}
-
-static void sort_keyed(keyed_line *v, size_t n)
-{
-	unsigned depth = 0;
-	for (size_t m = n; m > 1; m >>= 1)
-		depth += 2;
-	sort_keyed_depth(v, n, depth);
+	const keyed_line *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
@@ -159,7 +64,8 @@ int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **k
 			line_keys[i] = kl[n].key;
 		kl[n++].line = i;
 	}
-	sort_keyed(kl, n);
+	if (n > 1)
+		qsort(kl, n, sizeof *kl, cmp_keyed);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || kl[u - 1].key != kl[i].key)
