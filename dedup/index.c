@@ -170,6 +170,23 @@ static inline uint64_t blob_u64(const unsigned char *p, size_t i)
 	return x;
 }
 
+/* A signature's MinHash values as stored: WN_MINHASH uint32, little-endian. */
+#define MINHASH_BLOB (WN_MINHASH * 4)
+
+static void minhash_to_blob(const wn_body_sig *sig, unsigned char blob[MINHASH_BLOB])
+{
+	for (int i = 0; i < WN_MINHASH; i++)
+		for (int b = 0; b < 4; b++)
+			blob[i * 4 + b] = (unsigned char)(sig->minhash[i] >> (8 * b));
+}
+
+static void minhash_from_blob(const unsigned char blob[MINHASH_BLOB], wn_body_sig *sig)
+{
+	for (int i = 0; i < WN_MINHASH; i++)
+		sig->minhash[i] = (uint32_t)blob[i * 4] | (uint32_t)blob[i * 4 + 1] << 8 |
+				  (uint32_t)blob[i * 4 + 2] << 16 | (uint32_t)blob[i * 4 + 3] << 24;
+}
+
 /* A copy of a blob of n uint64 (malloc'd; NULL when out of memory). */
 static uint64_t *blob_to_u64s(const unsigned char *p, size_t n)
 {
@@ -484,12 +501,10 @@ static int load_bands(wn_index *idx, int64_t from, size_t articles)
 	int rc = wn_tagtab_stage_hint(idx->bands, articles * WN_BANDS), r;
 	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *blob = sqlite3_column_blob(s, 1);
-		if (!blob || sqlite3_column_bytes(s, 1) != WN_MINHASH * 4)
+		if (!blob || sqlite3_column_bytes(s, 1) != MINHASH_BLOB)
 			continue;
 		wn_body_sig sig;
-		for (int i = 0; i < WN_MINHASH; i++)
-			sig.minhash[i] = (uint32_t)blob[i * 4] | (uint32_t)blob[i * 4 + 1] << 8 |
-					 (uint32_t)blob[i * 4 + 2] << 16 | (uint32_t)blob[i * 4 + 3] << 24;
+		minhash_from_blob(blob, &sig);
 		uint64_t bands[WN_BANDS];
 		wn_fp_bands(&sig, bands);
 		uint32_t seq = (uint32_t)sqlite3_column_int64(s, 0);
@@ -1108,16 +1123,14 @@ static int write_article(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_ADD);
 	if (!s)
 		return -EIO;
-	unsigned char blob[WN_MINHASH * 4];
+	unsigned char blob[MINHASH_BLOB];
 	sqlite3_bind_int64(s, 1, a->seq);
 	sqlite3_bind_text(s, 2, doc->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, a->outlet->id);
 	sqlite3_bind_int64(s, 4, a->now);
 	sqlite3_bind_int64(s, 6, a->sig.shingles);
 	if (a->sig.comparable) { /* a body too short to compare has no fingerprints */
-		for (int i = 0; i < WN_MINHASH; i++)
-			for (int b = 0; b < 4; b++)
-				blob[i * 4 + b] = (unsigned char)(a->sig.minhash[i] >> (8 * b));
+		minhash_to_blob(&a->sig, blob);
 		sqlite3_bind_blob(s, 5, a->sig.exact, 16, SQLITE_STATIC);
 		sqlite3_bind_blob(s, 7, blob, sizeof blob, SQLITE_STATIC);
 	}
@@ -1582,12 +1595,10 @@ static int load_sig(wn_index *idx, int64_t seq, wn_body_sig *sig, int64_t *canon
 		return rc;
 	memset(sig, 0, sizeof *sig);
 	const unsigned char *blob = sqlite3_column_blob(s, 3);
-	if (blob && sqlite3_column_bytes(s, 3) == WN_MINHASH * 4) {
+	if (blob && sqlite3_column_bytes(s, 3) == MINHASH_BLOB) {
 		sig->comparable = true;
 		sig->shingles = (uint32_t)sqlite3_column_int64(s, 2);
-		for (int i = 0; i < WN_MINHASH; i++)
-			for (int b = 0; b < 4; b++)
-				sig->minhash[i] |= (uint32_t)blob[i * 4 + b] << (8 * b);
+		minhash_from_blob(blob, sig);
 	}
 	if (sqlite3_column_bytes(s, 5) == 16)
 		memcpy(sig->exact, sqlite3_column_blob(s, 5), 16);

@@ -1,5 +1,6 @@
 /* quotes.c — quotations in a cleaned body (see quotes.h). */
 #include "dedup/quotes.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -223,13 +224,9 @@ static int paragraph_end(scanner *sc, size_t end, size_t next, bool *skip_reopen
  * mark or the start of a non-ASCII character; 8 bytes at a time. */
 static size_t skip_plain(const char *s, size_t i, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
 	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		uint64_t nl = w ^ (ones * '\n'), dq = w ^ (ones * '"'), sq = w ^ (ones * '\'');
-		uint64_t hit = ((nl - ones) & ~nl) | ((dq - ones) & ~dq) | ((sq - ones) & ~sq) | w;
-		if (hit & high)
+		uint64_t w = wn_swar_load(s + i);
+		if ((wn_swar_eq(w, '\n') | wn_swar_eq(w, '"') | wn_swar_eq(w, '\'') | w) & WN_SWAR_HIGHS)
 			break;
 	}
 	for (; i < len; i++) {

@@ -121,17 +121,6 @@ static int rebuild(wn_tagtab *t, wn_tagshard *s, uint32_t cap, uint32_t lo, uint
 	return 0;
 }
 
-int wn_tagtab_reserve(wn_tagtab *t, size_t n)
-{
-	uint32_t cap = cap_for(n / WN_TAGTAB_SHARDS + 1);
-	for (size_t i = 0; i < WN_TAGTAB_SHARDS; i++) {
-		wn_tagshard *s = &t->shard[i];
-		if (s->cap < cap && rebuild(t, s, cap, 1, UINT32_MAX) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 int wn_tagtab_add(wn_tagtab *t, uint64_t hash, uint32_t value)
 {
 	if (value == 0)

@@ -65,9 +65,6 @@ typedef struct wn_tagtab {
 void wn_tagtab_init(wn_tagtab *t);
 void wn_tagtab_free(wn_tagtab *t);
 
-/* Room for about n entries in all, so a bulk load never regrows. */
-int wn_tagtab_reserve(wn_tagtab *t, size_t n);
-
 /* Store value (!= 0) under hash; the same pair twice is stored twice.
  * Returns 0 or -ENOMEM (the table is unchanged then). */
 int wn_tagtab_add(wn_tagtab *t, uint64_t hash, uint32_t value);

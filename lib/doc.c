@@ -1,5 +1,6 @@
 /* doc.c — see doc.h. */
 #include "lib/doc.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,17 +74,11 @@ int wn_doc_rebuild_blocks(wn_doc *doc)
  * a lane could pass 255), and one more when s does not end with LF. */
 static size_t count_lines(const char *s, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL,
-		       lf = ones * '\n';
 	size_t n = 0, i = 0;
 	while (len - i >= 8) {
 		uint64_t acc = 0;
-		for (int round = 0; round < 255 && len - i >= 8; round++, i += 8) {
-			uint64_t x;
-			memcpy(&x, s + i, 8);
-			uint64_t y = x ^ lf; /* zero bytes where s has LF */
-			acc += (~(((y & ~high) + ~high) | y) & high) >> 7;
-		}
+		for (int round = 0; round < 255 && len - i >= 8; round++, i += 8)
+			acc += wn_swar_eq(wn_swar_load(s + i), '\n') >> 7;
 		/* the eight lanes (each <= 255) summed in four 16-bit lanes, then one */
 		const uint64_t even = 0x00FF00FF00FF00FFULL;
 		uint64_t pairs = (acc & even) + ((acc >> 8) & even);

@@ -1,5 +1,6 @@
 /* jsonw.c — see jsonw.h. */
 #include "lib/jsonw.h"
+#include "lib/swar.h"
 #include "lib/utf8.h"
 
 #include <errno.h>
@@ -131,28 +132,13 @@ void wn_jsonw_object_end(wn_jsonw *w) { close_container(w, '}'); }
 void wn_jsonw_array_begin(wn_jsonw *w) { open_container(w, '['); }
 void wn_jsonw_array_end(wn_jsonw *w) { close_container(w, ']'); }
 
-/* Eight bytes at a time: a word without '"', '\', controls or high bytes
- * is copied as it is (bit tricks exact per byte: no carry crosses one). */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define LITTLE_ENDIAN_CTZ 1 /* the first special byte of a word from its mask */
-#else
-#define LITTLE_ENDIAN_CTZ 0
-#endif
-
-static inline uint64_t bytes_equal(uint64_t x, unsigned char c)
-{
-	uint64_t y = x ^ (ONES * c);
-	return ~(((y & ~HIGH) + ~HIGH) | y) & HIGH;
-}
-
-/* High bit set in each byte that is not copied as it is: '"', '\',
- * controls, and bytes of multi-byte sequences (checked apart). */
+/* Eight bytes at a time (lib/swar.h): a word without '"', backslash, controls or
+ * high bytes is copied as it is. High bit set in each byte that is not:
+ * '"', backslash, controls, and bytes of multi-byte sequences (checked apart). */
 static inline uint64_t special_bytes(uint64_t x)
 {
-	uint64_t ge20 = ((x & ~HIGH) + ONES * 0x60) & HIGH; /* low 7 bits >= 0x20 */
-	return (x & HIGH) | (~ge20 & HIGH) | bytes_equal(x, '"') | bytes_equal(x, '\\');
+	return (x & WN_SWAR_HIGHS) | wn_swar_range(x, 0, 0x1F) | wn_swar_eq(x, '"') |
+	       wn_swar_eq(x, '\\');
 }
 
 /* The escape of s[0] (not plain) into out; *k receives the number of
@@ -198,7 +184,7 @@ static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
 				j += 8;
 				continue;
 			}
-#if LITTLE_ENDIAN_CTZ
+#if WN_SWAR_LE /* the first special byte of a word from its mask */
 			j += (size_t)__builtin_ctzll(m) / 8;
 #endif
 		}
@@ -241,13 +227,13 @@ static void put_escaped(wn_jsonw *w, const char *str, size_t n)
 					o += 8;
 					continue;
 				}
-#if LITTLE_ENDIAN_CTZ
+#if WN_SWAR_LE
 				size_t at = (size_t)__builtin_ctzll(m) / 8;
 				i += at;
 				o += at;
 #endif
 			}
-#if LITTLE_ENDIAN_CTZ
+#if WN_SWAR_LE
 			else if (n >= 8 && n - i >= 2) {
 				/* the last 2..7 bytes: the string's last word, shifted
 				 * past the bytes already done (room as above) */

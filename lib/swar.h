@@ -1,5 +1,5 @@
 /* swar.h — eight bytes at a time in a 64-bit word (SIMD within a register),
- * for scans over ASCII text (filters, normalisation). Internal to winnow. */
+ * for scans over ASCII text (decoder, JSON writer, filters, dedup). Internal to winnow. */
 #ifndef WN_SWAR_H
 #define WN_SWAR_H
 

@@ -1,5 +1,6 @@
 /* text.c — see text.h. */
 #include "lib/text.h"
+#include "lib/swar.h"
 #include "lib/utf8.h"
 
 #include <errno.h>
@@ -147,21 +148,11 @@ static int decode_utf16(const unsigned char *s, size_t n, int big_endian, buf_t 
 }
 
 /* Eight bytes at a time: a word whose bytes are all printable ASCII, LF or
- * TAB is copied as it is (bit tricks exact per byte: no carry crosses one). */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-
-static inline uint64_t bytes_equal(uint64_t x, unsigned char c)
-{
-	uint64_t y = x ^ (ONES * c);
-	return ~(((y & ~HIGH) + ~HIGH) | y) & HIGH; /* high bit set where the byte is c */
-}
-
+ * TAB is copied as it is (lib/swar.h: exact per byte). */
 static inline bool word_plain(uint64_t x)
 {
-	uint64_t ge20 = ((x & ~HIGH) + ONES * 0x60) & HIGH; /* low 7 bits >= 0x20 */
-	uint64_t ctl = ~(ge20 | x) & HIGH & ~bytes_equal(x, '\n') & ~bytes_equal(x, '\t');
-	return !((x & HIGH) | ctl | bytes_equal(x, 0x7F));
+	uint64_t ctl = wn_swar_range(x, 0, 0x1F) & ~wn_swar_eq(x, '\n') & ~wn_swar_eq(x, '\t');
+	return !((x & WN_SWAR_HIGHS) | ctl | wn_swar_eq(x, 0x7F));
 }
 
 /* Bytes copied as they are: printable ASCII, TAB and LF. */
