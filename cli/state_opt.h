@@ -30,11 +30,10 @@ static inline unsigned wn_parse_count(const char *s)
  * would never find chrome: refuse it with one line on stderr. */
 static inline bool wn_cli_chrome_window_ok(const char *cmd, const wn_index_config *cfg)
 {
-	unsigned min_docs = cfg->chrome_min_docs ? cfg->chrome_min_docs : WN_CHROME_MIN_DOCS;
-	if (!cfg->chrome_window || cfg->chrome_window >= min_docs)
+	if (wn_index_chrome_window_ok(cfg))
 		return true;
 	fprintf(stderr, "winnow %s: --chrome-window %u is smaller than --chrome-min-docs %u\n", cmd,
-		cfg->chrome_window, min_docs);
+		cfg->chrome_window, cfg->chrome_min_docs ? cfg->chrome_min_docs : WN_CHROME_MIN_DOCS);
 	return false;
 }
 

@@ -544,14 +544,22 @@ static int apply_overrides(struct daemon *d, wn_dconfig *c, char *err, size_t er
 	return 0;
 }
 
+/* What the state store is opened with. */
+static wn_index_config index_config(const wn_dconfig *c)
+{
+	return (wn_index_config){.path = c->state, .chrome_min_docs = c->chrome_min_docs,
+				 .chrome_window = c->chrome_window,
+				 .retention_days = c->retention_days, .durable = c->durable};
+}
+
 static int load_config(struct daemon *d, wn_dconfig *c, char *err, size_t errlen)
 {
 	wn_dconfig_init(c);
 	int rc = d->config_path ? wn_dconfig_load(c, d->config_path, err, errlen) : 0;
 	if (rc == 0)
 		rc = apply_overrides(d, c, err, errlen);
-	if (rc == 0 && c->chrome_window < c->chrome_min_docs) {
-		/* no line could ever be in enough of the window's pages */
+	wn_index_config ic = index_config(c);
+	if (rc == 0 && !wn_index_chrome_window_ok(&ic)) {
 		snprintf(err, errlen, "chrome_window = %u is smaller than chrome_min_docs = %u",
 			 c->chrome_window, c->chrome_min_docs);
 		rc = -EINVAL;
@@ -774,9 +782,7 @@ static int open_state(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "state store %s: %s", d->cfg.state, strerror(-rc));
 		return rc;
 	}
-	wn_index_config ic = {.path = d->cfg.state, .chrome_min_docs = d->cfg.chrome_min_docs,
-			      .chrome_window = d->cfg.chrome_window,
-			      .retention_days = d->cfg.retention_days, .durable = d->cfg.durable};
+	wn_index_config ic = index_config(&d->cfg);
 	char msg[400] = "";
 	rc = wn_index_open(&ic, &d->index, msg, sizeof msg);
 	if (rc < 0)

@@ -728,6 +728,13 @@ static int read_expired_at(wn_index *idx)
 	return 0;
 }
 
+bool wn_index_chrome_window_ok(const wn_index_config *cfg)
+{
+	unsigned min_docs = cfg->chrome_min_docs ? cfg->chrome_min_docs : WN_CHROME_MIN_DOCS;
+	unsigned window = cfg->chrome_window ? cfg->chrome_window : WN_CHROME_WINDOW;
+	return window >= min_docs;
+}
+
 int wn_index_open(const wn_index_config *cfg, wn_index **out, char *err, size_t errlen)
 {
 	*out = NULL;

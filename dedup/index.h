@@ -78,6 +78,11 @@ typedef struct wn_index_config {
 	bool read_only;             /* only read (stats, quotes): never creates nor writes */
 } wn_index_config;
 
+/* False when the chrome window (defaults applied) is smaller than the
+ * pages needed to call a line chrome: no line could ever be chrome. The
+ * caller says so in its own words (a flag or a configuration key). */
+bool wn_index_chrome_window_ok(const wn_index_config *cfg);
+
 /* Open (or create) the index. On error returns a negative errno and writes
  * a message into err: a file of an older or newer schema version, or not a
  * winnow store, is refused and left untouched. */

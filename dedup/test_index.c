@@ -879,9 +879,23 @@ static void no_index_just_finishes(void **state)
 	wn_doc_free(d);
 }
 
+/* The window rule applies the defaults (500 pages, 3 pages to be chrome). */
+static void chrome_window_rule(void **state)
+{
+	(void)state;
+	assert_true(wn_index_chrome_window_ok(&(wn_index_config){0}));
+	assert_false(wn_index_chrome_window_ok(&(wn_index_config){.chrome_window = 2}));
+	assert_true(wn_index_chrome_window_ok(&(wn_index_config){.chrome_window = 3}));
+	assert_false(wn_index_chrome_window_ok(&(wn_index_config){.chrome_min_docs = 501}));
+	assert_true(wn_index_chrome_window_ok(&(wn_index_config){.chrome_min_docs = 500}));
+	assert_false(wn_index_chrome_window_ok(
+		&(wn_index_config){.chrome_min_docs = 5, .chrome_window = 4}));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(chrome_window_rule),
 		cmocka_unit_test_setup_teardown(quotes_across_outlets_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(quote_refs_shared_across_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
