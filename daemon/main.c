@@ -1002,16 +1002,17 @@ int main(int argc, char **argv)
 	}
 	wn_log_set_level(d.cfg.log_level);
 	/* uv_queue_work shares libuv's pool with uv_fs_*: room for the workers,
-	 * the one delivery and the retention sweep. */
+	 * the index round and the delivery round side by side, and the
+	 * retention sweep, so no one waits for another. */
 	if (!getenv("UV_THREADPOOL_SIZE")) {
 		char n[16];
-		snprintf(n, sizeof n, "%u", d.cfg.workers + 2);
+		snprintf(n, sizeof n, "%u", d.cfg.workers + 3);
 		setenv("UV_THREADPOOL_SIZE", n, 1);
 	}
 	/* Every thread that allocates gets a malloc arena, which keeps what a
-	 * big document freed there for that thread alone: as many arenas as
-	 * threads work at once (the preparers and the round) keep the memory
-	 * held close to what is in flight. Before any thread starts. */
+	 * big document freed there for that thread alone: one arena per
+	 * preparer and one for the two rounds to share keep the memory held
+	 * close to what is in flight. Before any thread starts. */
 	mallopt(M_ARENA_MAX, (int)d.cfg.workers + 1);
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) < 0) {
