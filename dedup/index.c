@@ -170,6 +170,14 @@ static inline uint64_t blob_u64(const unsigned char *p, size_t i)
 	return x;
 }
 
+/* Memory keeps article seqs and quote ids in 32 bits (4 billion): the next
+ * id to hand out stays below UINT32_MAX. An open refuses a store past it,
+ * so a writer refuses an id that would take the store there. */
+static inline bool ids_fit(int64_t next)
+{
+	return next < UINT32_MAX;
+}
+
 /* A signature's MinHash values as stored: WN_MINHASH uint32, little-endian. */
 #define MINHASH_BLOB (WN_MINHASH * 4)
 
@@ -485,8 +493,8 @@ static int load_ranges(wn_index *idx, size_t *articles)
 	idx->next_outlet = sqlite3_column_int64(s, 5) + 1;
 	idx->last_time = max64(sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8));
 	sqlite3_reset(s);
-	if (idx->next_seq >= UINT32_MAX || idx->next_qid >= UINT32_MAX)
-		return -EOVERFLOW; /* memory keeps 32-bit numbers: 4 billion articles */
+	if (!ids_fit(idx->next_seq) || !ids_fit(idx->next_qid))
+		return -EOVERFLOW;
 	return 0;
 }
 
@@ -1570,7 +1578,7 @@ static int stage_quotes(wn_index *idx, wn_index_article *a, const wn_doc *doc, q
 	for (size_t i = 0; i < doc->nquotes; i++) {
 		if (w[i].ngrams == 0) /* too short to ever match: not stored */
 			continue;
-		if (qid >= UINT32_MAX)
+		if (!ids_fit(qid + 1))
 			return -EOVERFLOW;
 		quote_row *q = &a->quotes[a->nquotes++];
 		q->qid = qid++;
@@ -1714,6 +1722,8 @@ int wn_index_article_finish(wn_index_article *a, wn_doc *doc)
 	}
 	a->record = !recorded;
 	a->seq = idx->next_seq;
+	if (rc == 0 && a->record && !ids_fit(a->seq + 1))
+		rc = -EOVERFLOW;
 	if (rc == 0 && a->record)
 		rc = stage_quotes(idx, a, doc, work);
 	if (rc == 0)

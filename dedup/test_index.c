@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -879,6 +880,49 @@ static void no_index_just_finishes(void **state)
 	wn_doc_free(d);
 }
 
+static void set_next_ids(const char *path, const char *ids)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[128];
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%s' WHERE key = 'next_ids'", ids);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+}
+
+/* Ids are 32-bit in memory: an article or quote whose id would leave the
+ * store unopenable is refused, and the store still opens. */
+static void ids_past_32_bits_refused(void **state)
+{
+	fixture *f = *state;
+	static const char *const next[] = {"4294967294 1000 1000", "1000 1000 4294967294"};
+	for (int k = 0; k < 2; k++) {
+		wn_index *idx = open_index(f->path, 0);
+		char stem[16];
+		snprintf(stem, sizeof stem, "first%d", k);
+		wn_doc_free(process(f, idx, "harbour-post", stem, story_unrelated));
+		assert_int_equal(wn_index_close(idx), 0);
+		set_next_ids(f->path, next[k]);
+		idx = open_index(f->path, 0);
+		wn_doc *doc;
+		assert_int_equal(wn_doc_parse(story_original, strlen(story_original),
+					      "valley-wire/late.txt", "valley-wire", &doc), 0);
+		assert_int_equal(wn_cleaner_prepare(f->cl, doc), 0);
+		assert_int_equal(wn_pipeline_index(f->cl, idx, doc), -EOVERFLOW);
+		wn_doc_free(doc);
+		assert_int_equal(wn_index_close(idx), 0);
+		idx = open_index(f->path, 0); /* still opens */
+		wn_index_stats st;
+		assert_int_equal(wn_index_stats_get(idx, &st), 0);
+		assert_int_equal(st.articles, 1);
+		assert_int_equal(wn_index_close(idx), 0);
+		teardown(state);
+		setup(state);
+		f = *state;
+	}
+}
+
 /* The window rule applies the defaults (500 pages, 3 pages to be chrome). */
 static void chrome_window_rule(void **state)
 {
@@ -896,6 +940,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chrome_window_rule),
+		cmocka_unit_test_setup_teardown(ids_past_32_bits_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(quotes_across_outlets_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(quote_refs_shared_across_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
