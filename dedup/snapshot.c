@@ -1,6 +1,7 @@
 /* snapshot.c — see snapshot.h. */
 #include "dedup/snapshot.h"
 #include "dedup/store.h"
+#include "lib/fsio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,17 +90,14 @@ static int put(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/* The folder of path made durable (wn_fsync_dir). */
 static int fsync_dir_of(const char *path)
 {
 	char *copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = wn_fsync_dir(dirname(copy));
 	free(copy);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
 	return rc;
 }
 
