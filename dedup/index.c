@@ -66,6 +66,7 @@ typedef struct {
 	uint64_t key;
 	int64_t docs;
 	char *sample;
+	bool inserted; /* its row is this article's (INSERT OR IGNORE may keep another's) */
 } new_line;
 
 typedef struct {
@@ -1106,7 +1107,7 @@ static int write_page(wn_index *idx, wn_index_article *a, const char *id)
 	for (size_t i = 0; i < a->nnew_lines; i++) {
 		if (!(s = stmt(idx, WN_SQL_CLINE_ADD)))
 			return -EIO;
-		const new_line *nl = &a->new_lines[i];
+		new_line *nl = &a->new_lines[i];
 		sqlite3_bind_int64(s, 1, a->outlet->id);
 		sqlite3_bind_int64(s, 2, (int64_t)nl->key);
 		sqlite3_bind_int64(s, 3, nl->docs);
@@ -1115,6 +1116,7 @@ static int write_page(wn_index *idx, wn_index_article *a, const char *id)
 		sqlite3_bind_text(s, 6, nl->sample, -1, SQLITE_STATIC);
 		if ((rc = step_done(idx->st, s, "adding a chrome line")) < 0)
 			return rc;
+		nl->inserted = sqlite3_changes(idx->st->db) == 1;
 		a->w_lines++;
 	}
 	/* Chrome lines counted again: in a batch written once, at commit;
@@ -1225,7 +1227,8 @@ static int undo(wn_index *idx, wn_index_article *a)
 	if (rc == 0 && a->w_article)
 		rc = del_by_id(idx, WN_SQL_ART_DEL, a->seq, 0);
 	for (size_t i = 0; i < a->w_lines && rc == 0; i++)
-		rc = del_by_id(idx, WN_SQL_CLINE_DEL, a->outlet->id, (int64_t)a->new_lines[i].key);
+		if (a->new_lines[i].inserted)
+			rc = del_by_id(idx, WN_SQL_CLINE_DEL, a->outlet->id, (int64_t)a->new_lines[i].key);
 	if (rc == 0 && a->w_page)
 		rc = del_by_id(idx, WN_SQL_CDOC_DEL, a->cseq, 0);
 	if (rc == 0 && a->w_outlet)
