@@ -129,12 +129,10 @@ static int step_row(wn_store *st, sqlite3_stmt *s, bool *found, const char *what
 	return wn_store_error(st, rc, what);
 }
 
+/* A statement whose row, if any, does not matter (a write). */
 static int step_done(wn_store *st, sqlite3_stmt *s, const char *what)
 {
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-		return 0;
-	return wn_store_error(st, rc, what);
+	return step_row(st, s, NULL, what);
 }
 
 static sqlite3_stmt *stmt(wn_index *idx, enum wn_stmt w) { return wn_store_stmt(idx->st, w); }
