@@ -469,19 +469,24 @@ static bool same_outputs(const struct job *a, const struct job *b)
 	return !strcmp(a->doc->outlet, b->doc->outlet) && !strcmp(a->doc->stem, b->doc->stem);
 }
 
+/* Of the jobs marked in `in`, job i is the first of its outlet: a folder
+ * is synced once per round, for the first job that touched it. */
+static bool first_of_outlet(const struct round *r, size_t i, const bool *in)
+{
+	for (size_t k = 0; k < i; k++)
+		if (in[k] && !strcmp(r->jobs[k]->claim.outlet, r->jobs[i]->claim.outlet))
+			return false;
+	return true;
+}
+
 /* Sync each output folder of the jobs marked in `wrote` once; cut at the
  * first job of a folder that fails. */
 static void sync_output_dirs(struct round *r, size_t *end, const bool *wrote)
 {
 	for (size_t i = 0; i < *end; i++) {
-		if (!wrote[i])
+		if (!wrote[i] || !first_of_outlet(r, i, wrote))
 			continue;
-		const char *outlet = r->jobs[i]->doc->outlet;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = wrote[k] && !strcmp(r->jobs[k]->doc->outlet, outlet);
-		if (seen)
-			continue;
+		const char *outlet = r->jobs[i]->claim.outlet;
 		char dir[PATH_MAX];
 		int rc = snprintf(dir, sizeof dir, "%s/%s", r->p->outdir, outlet) < (int)sizeof dir
 				 ? wn_fsync_dir(dir)
@@ -633,15 +638,13 @@ static void round_moves(struct round *r, size_t *end)
 		if (++nmoved == (r->n + 1) / 2)
 			injected_crash("moves", r->n);
 	}
+	bool in_done[BATCH_MAX];
+	for (size_t i = 0; i < *end; i++)
+		in_done[i] = r->jobs[i]->moved && !r->jobs[i]->vanished;
 	for (size_t i = 0; r->durable && i < *end; i++) {
-		struct job *j = r->jobs[i];
-		if (!j->moved || j->vanished)
+		if (!in_done[i] || !first_of_outlet(r, i, in_done))
 			continue;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = r->jobs[k]->moved && !r->jobs[k]->vanished &&
-			       !strcmp(r->jobs[k]->claim.outlet, j->claim.outlet);
-		int rc = seen ? 0 : wn_spool_sync_done(p->sp, j->claim.outlet);
+		int rc = wn_spool_sync_done(p->sp, r->jobs[i]->claim.outlet);
 		if (rc < 0) {
 			stop_at(r, end, i, "moving to done/", rc);
 			break;
