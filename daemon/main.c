@@ -1001,12 +1001,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	wn_log_set_level(d.cfg.log_level);
-	/* uv_queue_work shares libuv's pool with uv_fs_*: room for the workers,
-	 * the index round and the delivery round side by side, and the
-	 * retention sweep, so no one waits for another. */
+	/* uv_queue_work shares libuv's pool with uv_fs_*: room for the workers
+	 * and the two rounds (index, delivery) side by side; the daily
+	 * retention sweep borrows a round's thread for a moment. A thread more
+	 * would hold more memory in flight (test_bounds InFlight). */
 	if (!getenv("UV_THREADPOOL_SIZE")) {
 		char n[16];
-		snprintf(n, sizeof n, "%u", d.cfg.workers + 3);
+		snprintf(n, sizeof n, "%u", d.cfg.workers + 2);
 		setenv("UV_THREADPOOL_SIZE", n, 1);
 	}
 	/* Every thread that allocates gets a malloc arena, which keeps what a
