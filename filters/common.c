@@ -83,12 +83,69 @@ static inline bool plain_chunk(uint64_t x, bool written)
 	       (written || !(sp & 0x80));
 }
 
+/* x lowered, and with every ASCII digit made '0' when zero_digits. */
+static inline uint64_t fold_chunk(uint64_t x, bool zero_digits)
+{
+	x = wn_swar_lower(x);
+	if (zero_digits) {
+		uint64_t d = wn_swar_range(x, '0', '9') >> 7;
+		x = (x & ~(d * 0xFF)) | (d * '0');
+	}
+	return x;
+}
+
+/* Does the chunk x break the plain form: a byte beyond ASCII, a tab, or a
+ * space after a space (prev_sp: 0x80 when the byte before x is one)? */
+static inline bool unplain(uint64_t x, uint64_t prev_sp)
+{
+	uint64_t sp = wn_swar_eq(x, ' ');
+	return (x & WN_SWAR_HIGHS) | wn_swar_eq(x, '\t') | (sp & ((sp << 8) | prev_sp));
+}
+
+/* A plain line: ASCII without tabs or doubled spaces and with no space at
+ * either end, the common line of a page. Its key is the line itself with
+ * case (and digits) folded byte for byte, so it is written 8 bytes at a
+ * time with no decisions per character. Returns how many leading bytes
+ * were folded so (len: all, and the key is NUL-terminated); the caller
+ * goes on from there, with no space pending (a space just before the
+ * stop is left to the caller). */
+static size_t fold_plain(const unsigned char *s, size_t len, bool zero_digits, char *out)
+{
+	if (len == 0 || s[0] == ' ')
+		return 0;
+	uint64_t prev_sp = 0;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x = wn_swar_load(s + i);
+		if (unplain(x, prev_sp))
+			return i - (i && s[i - 1] == ' ');
+		prev_sp = wn_swar_eq(x, ' ') >> 56;
+		x = fold_chunk(x, zero_digits);
+		memcpy(out + i, &x, 8);
+	}
+	if (s[len - 1] == ' ')
+		return i - (i && s[i - 1] == ' ');
+	if (i < len) { /* the tail, through a zero-padded chunk (NUL bytes fold to themselves) */
+		uint64_t x = 0;
+		memcpy(&x, s + i, len - i);
+		if (unplain(x, prev_sp))
+			return i - (i && s[i - 1] == ' ');
+		x = fold_chunk(x, zero_digits);
+		memcpy(out + i, &x, len - i);
+	}
+	out[len] = '\0';
+	return len;
+}
+
 size_t wn_fold_key_into(const char *text, size_t len, bool zero_digits, char *out)
 {
-	size_t o = 0;
+	size_t done = WN_SWAR_LE ? fold_plain((const unsigned char *)text, len, zero_digits, out) : 0;
+	if (done == len && len > 0)
+		return len;
+	size_t o = done;
 	bool space = false;
 	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
-	for (size_t i = 0; i < len;) {
+	for (size_t i = done; i < len;) {
 		if (WN_SWAR_LE && i + 8 <= len) {
 			uint64_t x = wn_swar_load(s + i);
 			/* a pending space is written before a chunk that starts with none */
@@ -97,11 +154,7 @@ size_t wn_fold_key_into(const char *text, size_t len, bool zero_digits, char *ou
 					out[o++] = ' ';
 					space = false;
 				}
-				x = wn_swar_lower(x);
-				if (zero_digits) {
-					uint64_t d = wn_swar_range(x, '0', '9') >> 7;
-					x = (x & ~(d * 0xFF)) | (d * '0');
-				}
+				x = fold_chunk(x, zero_digits);
 				memcpy(out + o, &x, 8);
 				o += 8;
 				i += 8;

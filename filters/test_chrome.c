@@ -177,6 +177,75 @@ static void doc_keys_sorted_first_lines(void **state)
 	free(many);
 }
 
+/* The document keys as first written: every non-blank line's key with its
+ * line, qsort by (key, line), the first of each key kept. */
+typedef struct {
+	uint64_t key;
+	size_t line;
+} ref_keyed;
+
+static int ref_cmp_keyed(const void *a, const void *b)
+{
+	const ref_keyed *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static size_t ref_doc_keys(const wn_doc *doc, uint64_t *keys, size_t *line_of)
+{
+	ref_keyed *kl = malloc((doc->nlines + 1) * sizeof *kl);
+	size_t n = 0, u = 0;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		if (doc->lines[i].blank)
+			continue;
+		assert_int_equal(wn_chrome_line_key(doc->lines[i].text, doc->lines[i].len, &kl[n].key), 0);
+		kl[n++].line = i;
+	}
+	qsort(kl, n, sizeof *kl, ref_cmp_keyed);
+	for (size_t i = 0; i < n; i++)
+		if (u == 0 || keys[u - 1] != kl[i].key) {
+			keys[u] = kl[i].key;
+			line_of[u++] = kl[i].line;
+		}
+	free(kl);
+	return u;
+}
+
+/* The merge sort gives what qsort gave, on pages of every size around its
+ * runs and merges, with few or many repeated lines. */
+static void doc_keys_agree_with_reference(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 64, 65, 100, 257, 1000};
+	char *text = malloc(1000 * 16 + 1);
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		for (int round = 0; round < 20; round++) {
+			unsigned distinct = 1 + rnd() % (round % 2 ? 4 : 4000);
+			size_t len = 0;
+			for (size_t i = 0; i < sizes[s]; i++)
+				len += (size_t)sprintf(text + len, rnd() % 7 ? "L%u x\n" : "\n", rnd() % distinct);
+			wn_doc *doc;
+			assert_int_equal(wn_doc_parse(text, len, "o/r.txt", "o", &doc), 0);
+			uint64_t *dk, *want = malloc((doc->nlines + 1) * sizeof *want);
+			size_t *line_of, n, *want_line = malloc((doc->nlines + 1) * sizeof *want_line);
+			size_t wn = ref_doc_keys(doc, want, want_line);
+			assert_int_equal(wn_chrome_doc_keys(doc, &dk, &line_of, &n), 0);
+			assert_int_equal(n, wn);
+			if (n) {
+				assert_memory_equal(dk, want, n * sizeof *dk);
+				assert_memory_equal(line_of, want_line, n * sizeof *line_of);
+			}
+			free(dk);
+			free(line_of);
+			free(want);
+			free(want_line);
+			wn_doc_free(doc);
+		}
+	}
+	free(text);
+}
+
 /* Month names in any case and of every length decide a date line. */
 static void dates_by_month_names(void **state)
 {
@@ -390,6 +459,7 @@ int main(void)
 		cmocka_unit_test(filter_marks_view_lines),
 		cmocka_unit_test(keys_are_hashes_of_folded_text),
 		cmocka_unit_test(doc_keys_sorted_first_lines),
+		cmocka_unit_test(doc_keys_agree_with_reference),
 		cmocka_unit_test(dates_by_month_names),
 		cmocka_unit_test(month_table_agrees_with_reference),
 		cmocka_unit_test(line_keys_passed_agree),

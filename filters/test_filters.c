@@ -129,7 +129,8 @@ static bool ref_detect_wrapped(const wn_doc *doc)
 	return near_edge * 2 >= long_lines && run_on * 2 >= near_edge;
 }
 
-static char *ref_fold_key(const char *text, size_t len)
+/* The key and its length (it holds the text's NUL bytes, if any). */
+static char *ref_fold_key_n(const char *text, size_t len, size_t *olen)
 {
 	char *out = malloc(len * 3 + 1); /* case folding can grow a character */
 	if (!out)
@@ -171,7 +172,14 @@ static char *ref_fold_key(const char *text, size_t len)
 		o += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)out + o);
 	}
 	out[o] = '\0';
+	*olen = o;
 	return out;
+}
+
+static char *ref_fold_key(const char *text, size_t len)
+{
+	size_t n;
+	return ref_fold_key_n(text, len, &n);
 }
 
 /* The reference whitespace filter over a copy of the document's lines. */
@@ -266,6 +274,52 @@ static void test_fold_key_into_matches_reference(void **state)
 			wn_fold_key_into(line, cut, true, out);
 			assert_string_equal(out, want);
 			free(want);
+		}
+	}
+}
+
+/* Mostly plain ASCII lines (the fast path), broken now and then at any
+ * position by what ends it: a doubled or trailing space, a tab, a byte
+ * beyond ASCII (valid or not), a NUL; lengths around the 8-byte steps and
+ * far beyond them. */
+static size_t gen_plain_line(char *out, size_t cap)
+{
+	static const char plain[] = "abcXYZ09 .-|'";
+	static const char *const breaks[] = {"  ", "\t", "\xC3\xA9", "\xFF", "\xC3", " \xC2\xA0", "", "\xE2\x80\x83"};
+	size_t len = rnd() % 8 == 0 ? cap - 16 - rnd() % 64 : rnd() % 70;
+	for (size_t i = 0; i < len; i++)
+		out[i] = plain[rnd() % (sizeof plain - 1)];
+	if (len && rnd() % 3 == 0) {
+		const char *b = breaks[rnd() % (sizeof breaks / sizeof breaks[0])];
+		size_t at = rnd() % len, n = *b ? strlen(b) : 1; /* "": a NUL byte */
+		if (at + n > len)
+			at = len - n < len ? len - n : 0;
+		memcpy(out + at, b, n);
+	}
+	if (len && rnd() % 5 == 0)
+		out[rnd() % 2 ? 0 : len - 1] = ' ';
+	out[len] = '\0';
+	return len;
+}
+
+static void test_fold_key_plain_lines_match_reference(void **state)
+{
+	(void)state;
+	static char line[4096], out[WN_FOLD_KEY_MAX(4096)];
+	for (int n = 0; n < 4000; n++) {
+		size_t len = gen_plain_line(line, sizeof line);
+		for (size_t cut = len > 80 ? len : 0; cut <= len; cut++) {
+			for (int zero = 0; zero < 2; zero++) {
+				size_t wlen;
+				char *want = ref_fold_key_n(line, cut, &wlen);
+				for (size_t i = 0; zero && i < wlen; i++)
+					if (want[i] >= '0' && want[i] <= '9')
+						want[i] = '0';
+				size_t got = wn_fold_key_into(line, cut, zero, out);
+				assert_int_equal(got, wlen);
+				assert_memory_equal(out, want, wlen + 1);
+				free(want);
+			}
 		}
 	}
 }
@@ -487,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_fold_key_ascii_fast_path),
 		cmocka_unit_test(test_whitespace_matches_reference),
 		cmocka_unit_test(test_fold_key_into_matches_reference),
+		cmocka_unit_test(test_fold_key_plain_lines_match_reference),
 		cmocka_unit_test(test_word_count_limits),
 		cmocka_unit_test(test_repeated_keeps_first),
 		cmocka_unit_test(test_repeated_ignores_removed_lines),
