@@ -164,21 +164,33 @@ static bool month_word(uint64_t key, size_t w, char ninth)
 
 /* Bylines and date lines repeat from page to page (the same author, the
  * same month once digits are folded) but carry the article's metadata:
- * they are left for the metadata filter, which runs next. */
+ * they are left for the metadata filter, which runs next. The cheap tests
+ * go first: but for a byline, a line is metadata only with a digit (a
+ * month's name needs one) or with a '/' or a '-' (the date patterns below
+ * need one); most chrome lines have none, so their words are never
+ * counted. */
 static bool metadata_like(const char *t, size_t len)
 {
+	if (len > 120)
+		return false;
+	bool byline = len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
+		      t[3] >= 'A' && t[3] <= 'Z';
+	bool digit = false, dash = false;
+	for (size_t i = 0; i < len && !byline; i++) {
+		digit |= (unsigned char)(t[i] - '0') < 10;
+		dash |= t[i] == '/' || t[i] == '-';
+	}
+	if (!byline && !digit && !dash)
+		return false;
 	wn_word_count words;
 	wn_word_count_init(&words, t, len);
-	if (len > 120 || wn_words_exceed(&words, 12))
+	if (wn_words_exceed(&words, 12))
 		return false;
-	if (len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
-	    t[3] >= 'A' && t[3] <= 'Z')
+	if (byline)
 		return true;
 	pthread_once(&months_once, months_build);
-	bool digit = false, month = false;
-	for (size_t i = 0; i < len && !(month && digit);) {
-		if (t[i] >= '0' && t[i] <= '9')
-			digit = true;
+	bool month = false; /* with a digit, a month's name makes a date */
+	for (size_t i = 0; i < len && digit && !month;) {
 		size_t w = 0; /* a run of ASCII letters: is it a month's name? */
 		uint64_t key = 0;
 		while (i + w < len && (t[i + w] | 32) >= 'a' && (t[i + w] | 32) <= 'z') {
@@ -186,14 +198,15 @@ static bool metadata_like(const char *t, size_t len)
 				key |= (uint64_t)(unsigned char)(t[i + w] | 32) << (8 * w);
 			w++;
 		}
-		if (!month && w >= 3 && w <= 9)
+		if (w >= 3 && w <= 9)
 			month = month_word(key, w, w > 8 ? (char)(t[i + 8] | 32) : 0);
 		i += w ? w : 1;
 	}
-	if (month && digit)
+	if (month)
 		return true;
-	/* 2014-09-16 or 16/09/2014 */
-	for (size_t i = 0; i + 8 <= len; i++) {
+	/* 2014-09-16 or 16/09/2014 (and, as first written, any '/' or '-' so
+	 * placed when the window does not start with a digit) */
+	for (size_t i = 0; dash && i + 8 <= len; i++) {
 		const char *d = t + i;
 		bool iso = d[4] == '-' && d[7] == '-';
 		bool slash = d[1] == '/' || d[2] == '/';

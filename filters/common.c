@@ -22,6 +22,12 @@ static inline bool ascii_wordchar(unsigned char c)
 	return (unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10;
 }
 
+/* 0x80 in each byte of x (ASCII) that is a letter or a digit. */
+static inline uint64_t ascii_wordchars(uint64_t x)
+{
+	return wn_swar_range(x | (WN_SWAR_ONES * 0x20), 'a', 'z') | wn_swar_range(x, '0', '9');
+}
+
 /* Count words from wc->pos until more than `limit` are seen or the text ends. */
 static void count_until(wn_word_count *wc, size_t limit)
 {
@@ -29,6 +35,22 @@ static void count_until(wn_word_count *wc, size_t limit)
 	size_t i = wc->pos, len = wc->len, words = wc->words;
 	bool in = wc->in_word;
 	while (i < len && words <= limit) {
+		if (WN_SWAR_LE && i + 8 <= len) {
+			/* eight ASCII bytes at once: a word starts at a word character
+			 * after a non-word one; a chunk that would pass the limit goes
+			 * byte by byte, to stop just after the word that passes it */
+			uint64_t x = wn_swar_load(s + i);
+			if (!(x & WN_SWAR_HIGHS)) {
+				uint64_t w = ascii_wordchars(x);
+				size_t starts = (size_t)__builtin_popcountll(w & ~((w << 8) | (uint64_t)in << 7));
+				if (words + starts <= limit) {
+					words += starts;
+					in = w >> 63;
+					i += 8;
+					continue;
+				}
+			}
+		}
 		if (s[i] < 0x80) { /* ASCII: no decoding needed */
 			bool w = ascii_wordchar(s[i++]);
 			words += w & !in;

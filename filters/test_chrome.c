@@ -345,10 +345,10 @@ static void month_table_agrees_with_reference(void **state)
 				       "2014", "7", " ", " ", ", ", "-", "/", "By ", "Ann", "the",
 				       "caf\xC3\xA9", "12-", "\xE2\x80\x94", "x"};
 	enum { LINES = 3000 };
-	char *text = malloc(LINES * 130);
+	char *text = malloc(LINES * 200);
 	size_t len = 0;
 	for (int n = 0; n < LINES; n++) {
-		size_t start = len, words = 1 + rnd() % 9;
+		size_t start = len, words = 1 + rnd() % 18; /* past 12 words and 120 bytes too */
 		for (size_t k = 0; k < words; k++) {
 			const char *p = pieces[rnd() % (sizeof pieces / sizeof pieces[0])];
 			memcpy(text + len, p, strlen(p));

@@ -324,19 +324,54 @@ static void test_fold_key_plain_lines_match_reference(void **state)
 	}
 }
 
-/* Counting words as far as a question needs gives the full count's answers. */
+/* Words as first counted, a character at a time: maximal runs of
+ * letters, marks and digits; an invalid byte ends a word. */
+static size_t ref_count_words(const char *text, size_t len)
+{
+	const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)text;
+	size_t words = 0;
+	bool in = false;
+	for (size_t i = 0; i < len;) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (k <= 0) {
+			i++;
+			in = false;
+			continue;
+		}
+		i += (size_t)k;
+		utf8proc_category_t c = utf8proc_category(cp);
+		bool w = (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+			 (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
+			 (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+		words += w && !in;
+		in = w;
+	}
+	return words;
+}
+
+/* Counting words as far as a question needs gives the full count's
+ * answers, and the count is the reference's (mixed text, and long plain
+ * ASCII lines that go 8 bytes at a time). */
 static void test_word_count_limits(void **state)
 {
 	(void)state;
-	char line[256];
-	for (int n = 0; n < 2000; n++) {
-		size_t len = gen_line(line, sizeof line), all = wn_count_words(line, len);
+	static char line[4096];
+	for (int n = 0; n < 4000; n++) {
+		size_t len = n % 2 ? gen_line(line, 256) : gen_plain_line(line, sizeof line);
+		size_t all = ref_count_words(line, len);
+		assert_int_equal(wn_count_words(line, len), all);
 		wn_word_count wc;
 		wn_word_count_init(&wc, line, len);
 		for (int q = 0; q < 6; q++) { /* limits in any order, on the same counter */
-			size_t limit = rnd() % 40;
+			size_t limit = rnd() % (q < 3 ? 40 : all + 2);
 			assert_int_equal(wn_words_exceed(&wc, limit), all > limit);
+			assert_int_equal(wc.words, ref_count_words(line, wc.pos)); /* what it read */
 		}
+		size_t limit = rnd() % (all + 1); /* a first question stops at the word that passes it */
+		wn_word_count_init(&wc, line, len);
+		if (wn_words_exceed(&wc, limit))
+			assert_int_equal(wc.words, limit + 1);
 		wn_word_count_init(&wc, line, len);
 		assert_false(wn_words_exceed(&wc, all));
 		assert_int_equal(wc.words, all);
