@@ -30,11 +30,20 @@ static void compile_date(void)
 		(void)pcre2_jit_compile(date_re, PCRE2_JIT_COMPLETE);
 }
 
+static bool has_digit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)(s[i] - '0') < 10)
+			return true;
+	return false;
+}
+
 /* Offset of the first date in s, or -1. `md` is match data for date_re
- * (NULL: none could be made, no date). */
+ * (NULL: none could be made, no date). Every date the pattern knows has
+ * an ASCII digit (\d without PCRE2_UCP), so most lines never reach PCRE2. */
 static long find_date(const char *s, size_t n, pcre2_match_data *md)
 {
-	if (!date_re || !md)
+	if (!date_re || !md || !has_digit(s, n))
 		return -1;
 	int rc = pcre2_match(date_re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
 	return rc > 0 ? (long)pcre2_get_ovector_pointer(md)[0] : -1;
@@ -45,6 +54,26 @@ static wn_text_features features(const wn_line *l)
 	wn_text_features f = {0};
 	wn_text_features_add(&f, l->text, l->len, true);
 	return f;
+}
+
+/* A line longer than this is first judged by its head alone. */
+#define HEAD_BYTES 192
+
+/* Has a long line 25 words (a body paragraph whatever its end) in its
+ * first HEAD_BYTES or so? The head is cut at a space: a word ends there
+ * whatever follows (a URL too runs only to a space), so the head's words
+ * are words of the whole line, and the first body paragraph of a page, the
+ * longest line the head loop sees, is not read to its end. */
+static bool long_body_head(const wn_line *l)
+{
+	if (l->len <= 2 * HEAD_BYTES)
+		return false;
+	const char *cut = memchr(l->text + HEAD_BYTES, ' ', l->len - HEAD_BYTES);
+	if (!cut)
+		return false;
+	wn_text_features f = {0};
+	wn_text_features_add(&f, l->text, (size_t)(cut - l->text), true);
+	return f.words >= 25;
 }
 
 /* Words as the heuristics count them: each CJK character is one, so a
@@ -61,6 +90,8 @@ static bool is_body_paragraph(const wn_line *l, const wn_text_features *fp)
 static size_t by_prefix(const char *s)
 {
 	static const char *const prefixes[] = {"By ", "by ", "BY ", "Posted by ", "Written by "};
+	if (s[0] != 'B' && s[0] != 'b' && s[0] != 'P' && s[0] != 'W') /* what most lines fail on */
+		return 0;
 	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
 		size_t n = strlen(prefixes[i]);
 		if (!strncmp(s, prefixes[i], n) && s[n] >= 'A' && s[n] <= 'Z')
@@ -167,8 +198,11 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 		wn_line *l = &doc->lines[i];
 		if (!wn_line_kept(l))
 			continue;
+		bool by = by_prefix(l->text) > 0;
+		if (!by && long_body_head(l))
+			break;
 		wn_text_features f = features(l); /* once, for both tests */
-		if (is_body_paragraph(l, &f) && !by_prefix(l->text))
+		if (is_body_paragraph(l, &f) && !by)
 			break;
 		bool used;
 		rc = take_byline_date(doc, i, md, &used);
