@@ -56,24 +56,24 @@ static wn_text_features features(const wn_line *l)
 	return f;
 }
 
-/* A line longer than this is first judged by its head alone. */
-#define HEAD_BYTES 192
-
-/* Has a long line 25 words (a body paragraph whatever its end) in its
- * first HEAD_BYTES or so? The head is cut at a space: a word ends there
- * whatever follows (a URL too runs only to a space), so the head's words
- * are words of the whole line, and the first body paragraph of a page, the
- * longest line the head loop sees, is not read to its end. */
-static bool long_body_head(const wn_line *l)
+/* Does the line have at least `n` words as the heuristics count them?
+ * Counted cheaply from below: every token after a space (or at the start)
+ * that starts with an ASCII letter or digit starts a word of its own (a
+ * space ends any word, a URL included, and such a byte starts a word or a
+ * URL), so `n` such tokens are `n` words; stops at the n-th, so the first
+ * body paragraph of a page is read only to its 25th word. False says
+ * nothing: then the features decide. */
+static bool words_at_least(const char *t, size_t len, uint32_t n)
 {
-	if (l->len <= 2 * HEAD_BYTES)
-		return false;
-	const char *cut = memchr(l->text + HEAD_BYTES, ' ', l->len - HEAD_BYTES);
-	if (!cut)
-		return false;
-	wn_text_features f = {0};
-	wn_text_features_add(&f, l->text, (size_t)(cut - l->text), true);
-	return f.words >= 25;
+	uint32_t starts = 0;
+	bool after_space = true;
+	for (size_t i = 0; i < len && starts < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		bool alnum = (unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10;
+		starts += after_space & alnum;
+		after_space = c == ' ';
+	}
+	return starts >= n;
 }
 
 /* Words as the heuristics count them: each CJK character is one, so a
@@ -199,7 +199,7 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (!wn_line_kept(l))
 			continue;
 		bool by = by_prefix(l->text) > 0;
-		if (!by && long_body_head(l))
+		if (!by && words_at_least(l->text, l->len, 25)) /* a body paragraph, whatever its end */
 			break;
 		wn_text_features f = features(l); /* once, for both tests */
 		if (is_body_paragraph(l, &f) && !by)
