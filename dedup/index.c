@@ -956,10 +956,10 @@ static int article_begin(wn_index *idx, const wn_doc *doc, wn_index_article *a)
 static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 {
 	uint64_t *keys;
-	size_t *line_of, n;
+	size_t n;
 	if (!(a->line_keys = malloc((doc->nlines ? doc->nlines : 1) * sizeof *a->line_keys)))
 		return -ENOMEM;
-	int rc = wn_chrome_doc_line_keys(doc, a->line_keys, &keys, &line_of, &n);
+	int rc = wn_chrome_doc_line_keys(doc, a->line_keys, &keys, NULL, &n);
 	if (rc < 0)
 		return rc;
 	wn_chromewin *w = a->outlet->win;
@@ -1017,7 +1017,10 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 			continue;
 		unsigned docs = wn_chromewin_count(w, keys[i]) + 1;
 		if (docs >= idx->min_docs) { /* chrome from this page on */
-			const wn_line *line = &doc->lines[line_of[i]];
+			size_t first = 0; /* the sample: the first line with the key */
+			while (doc->lines[first].blank || a->line_keys[first] != keys[i])
+				first++;
+			const wn_line *line = &doc->lines[first];
 			new_line *nl = &a->new_lines[a->nnew_lines];
 			if (!(nl->sample = strndup(line->text, line->len))) {
 				rc = -ENOMEM;
@@ -1030,7 +1033,6 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 		}
 	}
 out:
-	free(line_of);
 	if (rc < 0) {
 		free(keys);
 		return rc;

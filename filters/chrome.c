@@ -20,47 +20,55 @@ int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
 	return 0;
 }
 
-typedef struct {
-	uint64_t key;
-	size_t line;
-} keyed_line;
-
-/* Sorts kl[0..n) by key, then line, with tmp[0..n) as scratch. The pairs
- * come in line order, so a stable sort by key alone gives that order: a
- * merge sort, with insertion-sorted runs to start and the comparison
- * inlined (qsort's callback per comparison was most of its cost here). */
+/* Sorts k[0..n) with tmp[0..n) as scratch: a merge sort over
+ * insertion-sorted runs, the comparison inlined (qsort's callback per
+ * comparison was most of its cost here). */
 enum { SORT_RUN = 16 };
 
-static void sort_keyed(keyed_line *kl, keyed_line *tmp, size_t n)
+static void sort_keys(uint64_t *k, uint64_t *tmp, size_t n)
 {
 	for (size_t lo = 0; lo < n; lo += SORT_RUN) {
 		size_t hi = lo + SORT_RUN < n ? lo + SORT_RUN : n;
 		for (size_t i = lo + 1; i < hi; i++) {
-			keyed_line x = kl[i];
+			uint64_t x = k[i];
 			size_t j = i;
-			for (; j > lo && kl[j - 1].key > x.key; j--)
-				kl[j] = kl[j - 1];
-			kl[j] = x;
+			for (; j > lo && k[j - 1] > x; j--)
+				k[j] = k[j - 1];
+			k[j] = x;
 		}
 	}
-	keyed_line *from = kl, *to = tmp;
+	uint64_t *from = k, *to = tmp;
 	for (size_t width = SORT_RUN; width < n; width *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * width) {
 			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t i = lo, j = mid, o = lo;
 			while (i < mid && j < hi)
-				to[o++] = from[j].key < from[i].key ? from[j++] : from[i++];
+				to[o++] = from[j] < from[i] ? from[j++] : from[i++];
 			while (i < mid)
 				to[o++] = from[i++];
 			while (j < hi)
 				to[o++] = from[j++];
 		}
-		keyed_line *t = from;
+		uint64_t *t = from;
 		from = to;
 		to = t;
 	}
-	if (from != kl)
-		memcpy(kl, from, n * sizeof *kl);
+	if (from != k)
+		memcpy(k, from, n * sizeof *k);
+}
+
+/* Index of key in the sorted k[0..n) (it is there). */
+static size_t key_index(const uint64_t *k, size_t n, uint64_t key)
+{
+	size_t lo = 0, hi = n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k[mid] <= key)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys)
@@ -68,53 +76,69 @@ int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, siz
 	return wn_chrome_doc_line_keys(doc, NULL, keys, line_of, nkeys);
 }
 
+/* The first line of each of the u sorted distinct keys, by a search per
+ * line: asked for by tests and tools, not by the index, which needs the
+ * line of a key only when it becomes chrome. */
+static int first_lines(const wn_doc *doc, const uint64_t *line_keys, const uint64_t *keys, size_t u,
+		       size_t **line_of)
+{
+	if (!(*line_of = malloc((u ? u : 1) * sizeof **line_of)))
+		return -ENOMEM;
+	for (size_t i = 0; i < u; i++)
+		(*line_of)[i] = SIZE_MAX;
+	for (size_t i = 0; i < doc->nlines; i++) {
+		if (doc->lines[i].blank)
+			continue;
+		size_t at = key_index(keys, u, line_keys[i]);
+		if ((*line_of)[at] == SIZE_MAX)
+			(*line_of)[at] = i;
+	}
+	return 0;
+}
+
 int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **keys, size_t **line_of,
 			    size_t *nkeys)
 {
 	*keys = NULL;
-	*line_of = NULL;
+	if (line_of)
+		*line_of = NULL;
 	*nkeys = 0;
-	keyed_line *kl = malloc((doc->nlines ? 2 * doc->nlines : 1) * sizeof *kl); /* and the sort's scratch */
-	if (!kl)
-		return -ENOMEM;
+	size_t cap = doc->nlines ? doc->nlines : 1;
+	uint64_t *own = line_keys ? NULL : malloc(cap * sizeof *own);
+	uint64_t *k = malloc(cap * sizeof *k); /* the keys, then the distinct ones */
+	uint64_t stack[512], *tmp = cap <= 512 ? stack : malloc(cap * sizeof *tmp); /* the sort's scratch */
+	int rc = k && tmp && (line_keys || own) ? 0 : -ENOMEM;
+	if (!line_keys)
+		line_keys = own;
 	size_t n = 0;
-	for (size_t i = 0; i < doc->nlines; i++) {
+	for (size_t i = 0; i < doc->nlines && rc == 0; i++) {
 		const wn_line *l = &doc->lines[i];
-		if (line_keys)
-			line_keys[i] = 0;
-		if (l->blank)
-			continue;
-		if (wn_chrome_line_key(l->text, l->len, &kl[n].key) < 0) {
-			free(kl);
-			return -ENOMEM;
-		}
-		if (line_keys)
-			line_keys[i] = kl[n].key;
-		kl[n++].line = i;
+		line_keys[i] = 0;
+		if (!l->blank && (rc = wn_chrome_line_key(l->text, l->len, &line_keys[i])) == 0)
+			k[n++] = line_keys[i];
 	}
-	sort_keyed(kl, kl + n, n);
-	size_t u = 0;
-	for (size_t i = 0; i < n; i++)
-		if (u == 0 || kl[u - 1].key != kl[i].key)
-			kl[u++] = kl[i];
-	if (u > 0) {
-		*keys = malloc(u * sizeof **keys);
-		*line_of = malloc(u * sizeof **line_of);
-		if (!*keys || !*line_of) {
-			free(*keys);
-			free(*line_of);
-			*keys = NULL;
-			*line_of = NULL;
-			free(kl);
-			return -ENOMEM;
+	if (rc == 0) {
+		sort_keys(k, tmp, n);
+		size_t u = 0;
+		for (size_t i = 0; i < n; i++)
+			if (u == 0 || k[u - 1] != k[i])
+				k[u++] = k[i];
+		if (line_of)
+			rc = first_lines(doc, line_keys, k, u, line_of);
+		if (rc == 0 && u == 0) { /* none: NULL, as documented */
+			free(k);
+			k = NULL;
 		}
-		for (size_t i = 0; i < u; i++) {
-			(*keys)[i] = kl[i].key;
-			(*line_of)[i] = kl[i].line;
-		}
+		*nkeys = rc == 0 ? u : 0;
 	}
-	*nkeys = u;
-	free(kl);
+	if (tmp != stack)
+		free(tmp);
+	free(own);
+	if (rc < 0) {
+		free(k);
+		return rc;
+	}
+	*keys = k;
 	return 0;
 }
 
@@ -241,13 +265,18 @@ int wn_filter_chrome(wn_doc *doc, const wn_filter_ctx *ctx)
 	if (!v || v->nkeys == 0)
 		return 0;
 	const uint64_t *given = v->line_keys && v->nlines == doc->nlines ? v->line_keys : NULL;
+	/* A bit per value of a key's top six bits: most lines are not chrome,
+	 * and most of them are told so by one test instead of a search. */
+	uint64_t summary = 0;
+	for (size_t k = 0; k < v->nkeys; k++)
+		summary |= 1ull << (v->keys[k] >> 58);
 	for (size_t i = 0; i < doc->nlines; i++) {
 		wn_line *l = &doc->lines[i];
 		if (l->blank)
 			continue;
 		uint64_t key;
 		int rc = given ? (key = given[i], 0) : wn_chrome_line_key(l->text, l->len, &key);
-		if (rc == 0 && view_has(v, key) && !metadata_like(l->text, l->len))
+		if (rc == 0 && (summary >> (key >> 58) & 1) && view_has(v, key) && !metadata_like(l->text, l->len))
 			rc = wn_doc_remove(doc, i, "chrome");
 		if (rc < 0)
 			return rc;

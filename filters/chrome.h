@@ -39,7 +39,8 @@ int wn_chrome_line_key(const char *text, size_t len, uint64_t *key);
 int wn_chrome_doc_keys(const wn_doc *doc, uint64_t **keys, size_t **line_of, size_t *nkeys);
 
 /* The same, and the key of every line into line_keys (doc->nlines of them,
- * given by the caller; a blank line's is 0). */
+ * given by the caller; a blank line's is 0). line_of may be NULL: not
+ * wanted (finding first lines costs a search per line). */
 int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **keys, size_t **line_of,
 			    size_t *nkeys);
 
