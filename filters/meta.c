@@ -2,6 +2,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "filters/filter.h"
 #include "filters/heuristics.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <pcre2.h>
@@ -56,24 +57,59 @@ static wn_text_features features(const wn_line *l)
 	return f;
 }
 
-/* Does the line have at least `n` words as the heuristics count them?
- * Counted cheaply from below: every token after a space (or at the start)
- * that starts with an ASCII letter or digit starts a word of its own (a
- * space ends any word, a URL included, and such a byte starts a word or a
- * URL), so `n` such tokens are `n` words; stops at the n-th, so the first
- * body paragraph of a page is read only to its 25th word. False says
- * nothing: then the features decide. */
-static bool words_at_least(const char *t, size_t len, uint32_t n)
+/* Bounds on a line's words as the heuristics count them (features()),
+ * read 8 bytes at a time without decoding. From below: a token after a
+ * space (or at the start) that starts with an ASCII letter or digit starts
+ * a word of its own (a space ends any word, a URL included). From above:
+ * a word (a URL, a CJK character) starts at an ASCII letter or digit after
+ * a byte that is neither, or at the lead byte of a multi-byte character.
+ * Reading stops once `enough` words are known from below (hi is then no
+ * bound). */
+typedef struct {
+	uint32_t lo, hi;
+} word_bounds;
+
+/* The number of 0x80 flags in m. */
+static inline uint32_t flags(uint64_t m)
 {
-	uint32_t starts = 0;
-	bool after_space = true;
-	for (size_t i = 0; i < len && starts < n; i++) {
-		unsigned char c = (unsigned char)t[i];
-		bool alnum = (unsigned char)((c | 0x20) - 'a') < 26 || (unsigned char)(c - '0') < 10;
-		starts += after_space & alnum;
-		after_space = c == ' ';
+	return (uint32_t)(((m >> 7) * WN_SWAR_ONES) >> 56);
+}
+
+static word_bounds bound_words(const char *t, size_t len, uint32_t enough)
+{
+	word_bounds b = {0, 0};
+	uint64_t after_space = 0x80, after_alnum = 0; /* for the chunk's first byte */
+	for (size_t i = 0; i < len && b.lo < enough; i += 8) {
+		uint64_t x = 0; /* the last chunk zero-padded: NUL is neither */
+		memcpy(&x, t + i, len - i < 8 ? len - i : 8);
+		uint64_t alnum = wn_swar_range(x | (WN_SWAR_ONES * 0x20), 'a', 'z') | wn_swar_range(x, '0', '9');
+		uint64_t space = wn_swar_eq(x, ' '), lead = x & (x << 1) & WN_SWAR_HIGHS;
+		b.lo += flags(alnum & ((space << 8) | after_space));
+		b.hi += flags((alnum & ~((alnum << 8) | after_alnum)) | lead);
+		after_space = space >> 56;
+		after_alnum = alnum >> 56;
 	}
-	return starts >= n;
+	return b;
+}
+
+/* Is the line surely no body paragraph (is_body_paragraph false), with at
+ * most `hi` words? Under 12 words it is not; under 25 neither when it ends
+ * in a letter, a digit or a comma, which end no sentence, unless its last
+ * token is a URL (the heuristics skip a URL when they look for the last
+ * character; one after '(' or '[' leaves that as the last, no end either). */
+static bool surely_not_body(const wn_line *l, uint32_t hi)
+{
+	if (hi < 12)
+		return true;
+	unsigned char last = (unsigned char)l->text[l->len - 1];
+	bool plain_end = (unsigned char)((last | 0x20) - 'a') < 26 || (unsigned char)(last - '0') < 10 ||
+			 last == ',';
+	if (hi >= 25 || !plain_end)
+		return false;
+	size_t tok = l->len;
+	while (tok > 0 && l->text[tok - 1] != ' ')
+		tok--;
+	return l->text[tok] != 'h' && l->text[tok] != 'w';
 }
 
 /* Words as the heuristics count them: each CJK character is one, so a
@@ -199,11 +235,18 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 		if (!wn_line_kept(l))
 			continue;
 		bool by = by_prefix(l->text) > 0;
-		if (!by && words_at_least(l->text, l->len, 25)) /* a body paragraph, whatever its end */
+		word_bounds words = bound_words(l->text, l->len, by ? UINT32_MAX : 25);
+		if (!by && words.lo >= 25) /* a body paragraph, whatever its end */
 			break;
-		wn_text_features f = features(l); /* once, for both tests */
-		if (is_body_paragraph(l, &f) && !by)
-			break;
+		/* The features, once for both tests, only when one needs them: a
+		 * hard-wrapped body runs on in lines too short for a body
+		 * paragraph, and the head goes on to the end of the page. */
+		wn_text_features f = {0};
+		if (!doc->title || (!by && !surely_not_body(l, words.hi))) {
+			f = features(l);
+			if (is_body_paragraph(l, &f) && !by)
+				break;
+		}
 		bool used;
 		rc = take_byline_date(doc, i, md, &used);
 		if (rc < 0 || used)
