@@ -42,8 +42,13 @@ static void sort_keys(uint64_t *k, uint64_t *tmp, size_t n)
 		for (size_t lo = 0; lo < n; lo += 2 * width) {
 			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t i = lo, j = mid, o = lo;
-			while (i < mid && j < hi)
-				to[o++] = from[j] < from[i] ? from[j++] : from[i++];
+			while (i < mid && j < hi) { /* branch-free: random keys defeat prediction */
+				uint64_t a = from[i], b = from[j];
+				bool take_b = b < a;
+				to[o++] = take_b ? b : a;
+				j += take_b;
+				i += !take_b;
+			}
 			while (i < mid)
 				to[o++] = from[i++];
 			while (j < hi)
