@@ -31,20 +31,11 @@ static void compile_date(void)
 		(void)pcre2_jit_compile(date_re, PCRE2_JIT_COMPLETE);
 }
 
-static bool has_digit(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)(s[i] - '0') < 10)
-			return true;
-	return false;
-}
-
 /* Offset of the first date in s, or -1. `md` is match data for date_re
- * (NULL: none could be made, no date). Every date the pattern knows has
- * an ASCII digit (\d without PCRE2_UCP), so most lines never reach PCRE2. */
+ * (NULL: none could be made, no date). */
 static long find_date(const char *s, size_t n, pcre2_match_data *md)
 {
-	if (!date_re || !md || !has_digit(s, n))
+	if (!date_re || !md)
 		return -1;
 	int rc = pcre2_match(date_re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
 	return rc > 0 ? (long)pcre2_get_ovector_pointer(md)[0] : -1;
@@ -67,6 +58,7 @@ static wn_text_features features(const wn_line *l)
  * bound). */
 typedef struct {
 	uint32_t lo, hi;
+	bool digit; /* an ASCII digit was read */
 } word_bounds;
 
 /* The number of 0x80 flags in m. */
@@ -77,12 +69,14 @@ static inline uint32_t flags(uint64_t m)
 
 static word_bounds bound_words(const char *t, size_t len, uint32_t enough)
 {
-	word_bounds b = {0, 0};
+	word_bounds b = {0, 0, false};
 	uint64_t after_space = 0x80, after_alnum = 0; /* for the chunk's first byte */
 	for (size_t i = 0; i < len && b.lo < enough; i += 8) {
 		uint64_t x = 0; /* the last chunk zero-padded: NUL is neither */
 		memcpy(&x, t + i, len - i < 8 ? len - i : 8);
-		uint64_t alnum = wn_swar_range(x | (WN_SWAR_ONES * 0x20), 'a', 'z') | wn_swar_range(x, '0', '9');
+		uint64_t digits = wn_swar_range(x, '0', '9');
+		uint64_t alnum = wn_swar_range(x | (WN_SWAR_ONES * 0x20), 'a', 'z') | digits;
+		b.digit |= digits != 0;
 		uint64_t space = wn_swar_eq(x, ' '), lead = x & (x << 1) & WN_SWAR_HIGHS;
 		b.lo += flags(alnum & ((space << 8) | after_space));
 		b.hi += flags((alnum & ~((alnum << 8) | after_alnum)) | lead);
@@ -156,17 +150,25 @@ static bool heading_like(const wn_line *l, const wn_text_features *fp)
 				 !memcmp(l->text + l->len - 3, "\xEF\xBC\x8E", 3)));
 }
 
-/* Byline and date from one head line; true when the line was used. */
-static int take_byline_date(wn_doc *doc, size_t i, pcre2_match_data *md, bool *used)
+/* Byline and date from one head line, whose word bounds are `b`; true
+ * when the line was used. The bounds hold for wn_count_words too (its
+ * words start where the heuristics' do), so a line of few words is not
+ * counted unless a date makes the number matter, and a line without a
+ * digit is not searched for a date: every date the pattern knows has one
+ * (\d without PCRE2_UCP is ASCII). */
+static int take_byline_date(wn_doc *doc, size_t i, const word_bounds *b, pcre2_match_data *md, bool *used)
 {
 	wn_line *l = &doc->lines[i];
 	*used = false;
-	wn_word_count count;
-	wn_word_count_init(&count, l->text, l->len);
-	if (wn_words_exceed(&count, 16))
-		return 0;
-	size_t words = count.words; /* all of them: at most 16 */
-	long d = find_date(l->text, l->len, md);
+	size_t words = SIZE_MAX; /* not counted yet: at most 16 */
+	if (b->hi > 16) {
+		wn_word_count count;
+		wn_word_count_init(&count, l->text, l->len);
+		if (wn_words_exceed(&count, 16))
+			return 0;
+		words = count.words; /* all of them */
+	}
+	long d = b->digit ? find_date(l->text, l->len, md) : -1;
 	int rc = 0;
 	bool named = false;
 	size_t by = by_prefix(l->text);
@@ -202,6 +204,8 @@ static int take_byline_date(wn_doc *doc, size_t i, pcre2_match_data *md, bool *u
 		}
 	}
 	*used = named;
+	if (rc == 0 && d >= 0 && words == SIZE_MAX)
+		words = wn_count_words(l->text, l->len);
 	if (rc == 0 && d >= 0 && (words <= 10 || named)) {
 		*used = true; /* a second date line in the head ("Updated ...") goes too */
 		if (!doc->date) {
@@ -248,7 +252,7 @@ int wn_filter_meta(wn_doc *doc, const wn_filter_ctx *ctx)
 				break;
 		}
 		bool used;
-		rc = take_byline_date(doc, i, md, &used);
+		rc = take_byline_date(doc, i, &words, md, &used);
 		if (rc < 0 || used)
 			continue;
 		if (!doc->title && heading_like(l, &f)) {

@@ -308,7 +308,7 @@ static size_t gen_wrapped(char *out, const char *title)
 	} tokens[] = {
 		{"a", 1}, {"of", 1}, {"Tom", 1}, {"7", 1}, {"x-y", 2}, {"it's", 2}, {"\xE6\x97\xA5", 1},
 		{"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", 3}, {"caf\xC3\xA9", 1}, {"http://a.b/c", 1}, {"(www.a.b)", 1},
-		{"\xFF", 0},
+		{"\xFF", 0}, {"16 Sep 2014", 3}, {"2014-09-16", 3}, {"| 3 May 2021", 3}, {"9/16/2014", 3},
 	};
 	static const char *const last[] = {
 		/* run-on ends (the first six: no word, no sentence end), then ends of every kind */
@@ -332,7 +332,12 @@ static size_t gen_wrapped(char *out, const char *title)
 		len = put(out, len, last[rnd() % (run_on ? 6 : sizeof last / sizeof last[0])]);
 		len = put(out, len, "\n");
 		if (rnd() % 3 == 0) {
-			len = put(out, len, heads[2 + rnd() % 7]);
+			/* "Name | date" of 16, 17 and 18 words: 16 is the most counted */
+			static const char *const long_bar[] = {
+				"Ann Example | 16 Sep 2014 | a of Tom 7 a of Tom 7 a of Tom",
+				"Ann Example | 16 Sep 2014 | a of Tom 7 a of Tom 7 a of Tom 7",
+				"Ann Example | 16 Sep 2014 | a of Tom 7 a of Tom 7 a of Tom 7 a"};
+			len = put(out, len, rnd() % 3 ? heads[2 + rnd() % 7] : long_bar[rnd() % 3]);
 			len = put(out, len, "\n");
 		}
 	}
