@@ -1,5 +1,6 @@
 /* chrome.c — learned site chrome, the pure filter half (see chrome.h). */
 #include "filters/chrome.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -112,15 +113,22 @@ int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **k
 	uint64_t *own = line_keys ? NULL : malloc(cap * sizeof *own);
 	uint64_t *k = malloc(cap * sizeof *k); /* the keys, then the distinct ones */
 	uint64_t stack[512], *tmp = cap <= 512 ? stack : malloc(cap * sizeof *tmp); /* the sort's scratch */
-	int rc = k && tmp && (line_keys || own) ? 0 : -ENOMEM;
+	/* one fold buffer for every line, as long as the longest needs */
+	size_t longest = 0;
+	for (size_t i = 0; i < doc->nlines; i++)
+		if (doc->lines[i].len > longest)
+			longest = doc->lines[i].len;
+	char fold_stack[4096], *fold = WN_FOLD_KEY_MAX(longest) <= sizeof fold_stack ? fold_stack
+										  : malloc(WN_FOLD_KEY_MAX(longest));
+	int rc = k && tmp && fold && (line_keys || own) ? 0 : -ENOMEM;
 	if (!line_keys)
 		line_keys = own;
 	size_t n = 0;
 	for (size_t i = 0; i < doc->nlines && rc == 0; i++) {
 		const wn_line *l = &doc->lines[i];
 		line_keys[i] = 0;
-		if (!l->blank && (rc = wn_chrome_line_key(l->text, l->len, &line_keys[i])) == 0)
-			k[n++] = line_keys[i];
+		if (!l->blank)
+			k[n++] = line_keys[i] = XXH3_64bits(fold, wn_fold_key_into(l->text, l->len, true, fold));
 	}
 	if (rc == 0) {
 		sort_keys(k, tmp, n);
@@ -138,6 +146,8 @@ int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **k
 	}
 	if (tmp != stack)
 		free(tmp);
+	if (fold != fold_stack)
+		free(fold);
 	free(own);
 	if (rc < 0) {
 		free(k);
@@ -204,11 +214,14 @@ static bool metadata_like(const char *t, size_t len)
 		return false;
 	bool byline = len > 3 && (t[0] == 'B' || t[0] == 'b') && (t[1] == 'y' || t[1] == 'Y') && t[2] == ' ' &&
 		      t[3] >= 'A' && t[3] <= 'Z';
-	bool digit = false, dash = false;
-	for (size_t i = 0; i < len && !byline; i++) {
-		digit |= (unsigned char)(t[i] - '0') < 10;
-		dash |= t[i] == '/' || t[i] == '-';
+	uint64_t digits = 0, dashes = 0; /* 0x80 flags, 8 bytes at a time (zero-padded at the end) */
+	for (size_t i = 0; i < len && !byline; i += 8) {
+		uint64_t x = 0;
+		memcpy(&x, t + i, len - i < 8 ? len - i : 8);
+		digits |= wn_swar_range(x, '0', '9');
+		dashes |= wn_swar_eq(x, '/') | wn_swar_eq(x, '-');
 	}
+	bool digit = digits != 0, dash = dashes != 0;
 	if (!byline && !digit && !dash)
 		return false;
 	wn_word_count words;

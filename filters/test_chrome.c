@@ -218,13 +218,23 @@ static void doc_keys_agree_with_reference(void **state)
 {
 	(void)state;
 	static const size_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 64, 65, 100, 257, 1000};
-	char *text = malloc(1000 * 16 + 1);
+	char *text = malloc(1000 * 16 + 3 * (2 * 5000 + 1));
 	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 		for (int round = 0; round < 20; round++) {
 			unsigned distinct = 1 + rnd() % (round % 2 ? 4 : 4000);
 			size_t len = 0;
 			for (size_t i = 0; i < sizes[s]; i++)
 				len += (size_t)sprintf(text + len, rnd() % 7 ? "L%u x\n" : "\n", rnd() % distinct);
+			for (int big = 0; round % 5 == 4 && big < 3; big++) { /* lines past any stack buffer */
+				static const char *const bits[] = {"A", "b", "9", " ", "\xC3\xA9"};
+				size_t n = 1000 + rnd() % 4000;
+				for (size_t i = 0; i < n; i++) {
+					const char *b = bits[rnd() % 5];
+					memcpy(text + len, b, strlen(b));
+					len += strlen(b);
+				}
+				text[len++] = '\n';
+			}
 			wn_doc *doc;
 			assert_int_equal(wn_doc_parse(text, len, "o/r.txt", "o", &doc), 0);
 			uint64_t *dk, *want = malloc((doc->nlines + 1) * sizeof *want);
