@@ -80,6 +80,11 @@ unsigned wn_chromewin_count(const wn_chromewin *w, uint64_t key)
 	return find_count(w, key)->count;
 }
 
+void wn_chromewin_prefetch(const wn_chromewin *w, uint64_t key)
+{
+	__builtin_prefetch(&w->counts[slot_of(key, w->cap - 1)]);
+}
+
 static int grow_counts(wn_chromewin *w, size_t need)
 {
 	size_t cap = w->cap;
@@ -133,14 +138,19 @@ int wn_chromewin_push(wn_chromewin *w, int64_t cseq, uint64_t *keys, size_t n)
 	}
 	if (w->npages == w->window) { /* the oldest page leaves */
 		page *old = &w->ring[w->head];
-		for (size_t i = 0; i < old->n; i++)
+		for (size_t i = 0; i < old->n; i++) {
+			if (i + 8 < old->n) /* the slot 8 keys on: its miss overlaps these */
+				wn_chromewin_prefetch(w, old->keys[i + 8]);
 			uncount(w, old->keys[i]);
+		}
 		w->key_bytes -= old->n * sizeof *old->keys;
 		free(old->keys);
 		w->head = (w->head + 1) % w->window;
 		w->npages--;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (i + 8 < n)
+			wn_chromewin_prefetch(w, keys[i + 8]);
 		count_slot *s = find_count(w, keys[i]);
 		if (!s->count++) {
 			s->key = keys[i];

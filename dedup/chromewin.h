@@ -28,6 +28,11 @@ void wn_chromewin_free(wn_chromewin *w);
 /* How many pages of the window hold key. */
 unsigned wn_chromewin_count(const wn_chromewin *w, uint64_t key);
 
+/* A hint that key's count is asked for soon: the table is large and its
+ * slots random, so a loop over keys that announces the count it needs a
+ * few keys ahead waits for memory in parallel. Changes nothing. */
+void wn_chromewin_prefetch(const wn_chromewin *w, uint64_t key);
+
 /* Append a counted page (keys: sorted distinct, malloc'd; the window takes
  * them, also on error) and drop the oldest page beyond the window's size.
  * Returns 0 or -ENOMEM (the window is unchanged then). */

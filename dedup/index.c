@@ -1006,6 +1006,8 @@ static int count_lines(wn_index *idx, wn_index_article *a, const wn_doc *doc)
 		a->npage_keys = n;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (a->new_page && i + 8 < n) /* the count 8 keys on, fetched meanwhile */
+			wn_chromewin_prefetch(w, keys[i + 8]);
 		const wn_chrome_line *l = wn_chromewin_line(w, keys[i]);
 		if (l) { /* chrome already (since a page older than this one) */
 			if (a->new_page)

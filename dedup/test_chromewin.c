@@ -50,6 +50,8 @@ static void counts_match_a_recount(void **state)
 	enum { W = 20, PAGES = 3000, KEYS = 40 };
 	wn_chromewin *w;
 	assert_int_equal(wn_chromewin_new(W, &w), 0);
+	wn_chromewin_prefetch(w, 42); /* on an empty window too */
+	assert_int_equal(wn_chromewin_count(w, 42), 0);
 	static uint64_t pages[PAGES][KEYS];
 	uint64_t rng = 12345;
 	for (size_t p = 0; p < PAGES; p++) {
@@ -71,6 +73,7 @@ static void counts_match_a_recount(void **state)
 				for (size_t r = from; r <= p; r++)
 					for (size_t j = 0; j < KEYS; j++)
 						want += pages[r][j] == pages[q][k];
+				wn_chromewin_prefetch(w, pages[q][k]); /* a hint: changes no count */
 				assert_int_equal(wn_chromewin_count(w, pages[q][k]), want);
 			}
 		assert_int_equal(wn_chromewin_count(w, pages[from > 0 ? from - 1 : 0][7]),
