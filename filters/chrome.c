@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#define XXH_INLINE_ALL /* a key per line, most short: a call per hash costs more than the hash */
 #include <xxhash.h>
 
 int wn_chrome_line_key(const char *text, size_t len, uint64_t *key)
