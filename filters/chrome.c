@@ -256,7 +256,10 @@ static bool metadata_like(const char *t, size_t len)
 	uint64_t digits = 0, dashes = 0; /* 0x80 flags, 8 bytes at a time (zero-padded at the end) */
 	for (size_t i = 0; i < len && !byline; i += 8) {
 		uint64_t x = 0;
-		memcpy(&x, t + i, len - i < 8 ? len - i : 8);
+		if (i + 8 <= len)
+			x = wn_swar_load(t + i);
+		else
+			memcpy(&x, t + i, len - i);
 		digits |= wn_swar_range(x, '0', '9');
 		dashes |= wn_swar_eq(x, '/') | wn_swar_eq(x, '-');
 	}
@@ -322,18 +325,20 @@ int wn_filter_chrome(wn_doc *doc, const wn_filter_ctx *ctx)
 	if (!v || v->nkeys == 0)
 		return 0;
 	const uint64_t *given = v->line_keys && v->nlines == doc->nlines ? v->line_keys : NULL;
-	/* A bit per value of a key's top six bits: most lines are not chrome,
-	 * and most of them are told so by one test instead of a search. */
-	uint64_t summary = 0;
+	/* A bit per value of a key's top eight bits: most lines are not
+	 * chrome, and most of them are told so by one test instead of a
+	 * search. */
+	uint64_t summary[4] = {0};
 	for (size_t k = 0; k < v->nkeys; k++)
-		summary |= 1ull << (v->keys[k] >> 58);
+		summary[v->keys[k] >> 62] |= 1ull << (v->keys[k] >> 56 & 63);
 	for (size_t i = 0; i < doc->nlines; i++) {
 		wn_line *l = &doc->lines[i];
 		if (l->blank)
 			continue;
 		uint64_t key;
 		int rc = given ? (key = given[i], 0) : wn_chrome_line_key(l->text, l->len, &key);
-		if (rc == 0 && (summary >> (key >> 58) & 1) && view_has(v, key) && !metadata_like(l->text, l->len))
+		if (rc == 0 && (summary[key >> 62] >> (key >> 56 & 63) & 1) && view_has(v, key) &&
+		    !metadata_like(l->text, l->len))
 			rc = wn_doc_remove(doc, i, "chrome");
 		if (rc < 0)
 			return rc;

@@ -73,7 +73,10 @@ static word_bounds bound_words(const char *t, size_t len, uint32_t enough)
 	uint64_t after_space = 0x80, after_alnum = 0; /* for the chunk's first byte */
 	for (size_t i = 0; i < len && b.lo < enough; i += 8) {
 		uint64_t x = 0; /* the last chunk zero-padded: NUL is neither */
-		memcpy(&x, t + i, len - i < 8 ? len - i : 8);
+		if (i + 8 <= len)
+			x = wn_swar_load(t + i);
+		else
+			memcpy(&x, t + i, len - i);
 		uint64_t digits = wn_swar_range(x, '0', '9');
 		uint64_t alnum = wn_swar_range(x | (WN_SWAR_ONES * 0x20), 'a', 'z') | digits;
 		b.digit |= digits != 0;
