@@ -1,5 +1,6 @@
 /* repeated.c — paragraphs repeated within one document (see filter.h). */
 #include "filters/filter.h"
+#include "lib/swar.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static int reserve(scratch *b, size_t need)
 
 /* Hash of a block's kept lines, case and white space folded: the folded
  * lines, each with its NUL, hashed as one run of bytes. */
-static int block_key(const wn_doc *doc, const wn_block *b, scratch *buf, uint64_t *key, bool *any)
+static int block_key(const wn_doc *doc, const wn_block *b, scratch *buf, uint64_t *key, bool *any, size_t *len)
 {
 	size_t n = 0;
 	*any = false;
@@ -63,6 +64,144 @@ static int block_key(const wn_doc *doc, const wn_block *b, scratch *buf, uint64_
 		*any = true;
 	}
 	*key = XXH3_64bits(buf->p, n);
+	*len = n;
+	return 0;
+}
+
+/* ---- a cheap test first ---------------------------------------------------
+ *
+ * Folding every paragraph to hash it cost as much as the rest of the filter,
+ * yet almost every paragraph is unique. So each block first gets a
+ * signature, and only blocks whose signature another block shares are
+ * folded and compared.
+ *
+ * The signature of a text is taken over its bytes other than space and
+ * tab: their number, and the sum of each such byte with bit 0x20 set, plus
+ * the number of lines. Equal fold keys must give equal signatures, so the
+ * signature is that of the folded text. For ASCII text, folding only
+ * lower-cases letters (which sets bit 0x20, already set in the sum) and
+ * trims and collapses spaces and tabs (not counted), so the signature of
+ * the raw text is that of its key: no folding needed. A block with any
+ * other byte is folded first and signed from its key. */
+
+typedef struct {
+	uint64_t count, sum; /* bytes other than space and tab; their sum, bit 0x20 set */
+	bool ascii;          /* no byte >= 0x80 seen */
+} sig_acc;
+
+/* The four 16-bit lanes of x added up. */
+static inline uint64_t lanes16_total(uint64_t x)
+{
+	return (x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF) + (x >> 48);
+}
+
+/* Count the bytes of x selected by `take` (0xFF a byte) into a; returns
+ * their sum in 16-bit lanes (each at most 2 * 255). */
+static inline uint64_t sig_chunk(sig_acc *a, uint64_t x, uint64_t take)
+{
+	uint64_t blank = (wn_swar_eq(x, ' ') | wn_swar_eq(x, '\t')) >> 7; /* 1 a byte */
+	uint64_t keep = take & ~(blank * 0xFF);
+	uint64_t v = (x | (WN_SWAR_ONES * 0x20)) & keep;
+	a->count += ((keep & WN_SWAR_ONES) * WN_SWAR_ONES) >> 56;
+	a->ascii &= !(x & take & WN_SWAR_HIGHS);
+	return (v & 0x00FF00FF00FF00FFull) + ((v >> 8) & 0x00FF00FF00FF00FFull);
+}
+
+static void sig_add(sig_acc *a, const unsigned char *s, size_t n)
+{
+	if (!WN_SWAR_LE || n < 8) {
+		for (size_t i = 0; i < n; i++) {
+			bool counted = s[i] != ' ' && s[i] != '\t';
+			a->count += counted;
+			a->sum += counted ? (s[i] | 0x20u) : 0;
+			a->ascii &= s[i] < 0x80;
+		}
+		return;
+	}
+	size_t i = 0;
+	while (i + 8 <= n) {
+		/* a 16-bit lane gains at most 2 * 255 a chunk: 128 chunks cannot
+		 * overflow one */
+		uint64_t lanes = 0;
+		for (size_t chunks = 0; chunks < 128 && i + 8 <= n; chunks++, i += 8)
+			lanes += sig_chunk(a, wn_swar_load(s + i), ~0ull);
+		a->sum += lanes16_total(lanes);
+	}
+	if (i < n) /* the last eight bytes, without those already seen */
+		a->sum += lanes16_total(sig_chunk(a, wn_swar_load(s + n - 8), ~0ull << (8 * (8 - (n - i)))));
+}
+
+static uint64_t sig_final(const sig_acc *a, uint64_t lines)
+{
+	uint64_t packed[3] = {a->count, a->sum, lines};
+	return XXH3_64bits(packed, sizeof packed);
+}
+
+/* Open-addressing map of signatures to "seen more than once". */
+typedef struct {
+	uint64_t *sig;
+	uint8_t *shared;
+	size_t mask;
+} sigmap;
+
+static void sig_note(sigmap *m, uint64_t h)
+{
+	if (h == 0)
+		h = 1;
+	for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+		if (m->sig[i] == h) {
+			m->shared[i] = 1;
+			return;
+		}
+		if (m->sig[i] == 0) {
+			m->sig[i] = h;
+			return;
+		}
+	}
+}
+
+static bool sig_shared(const sigmap *m, uint64_t h)
+{
+	if (h == 0)
+		h = 1;
+	for (size_t i = h & m->mask;; i = (i + 1) & m->mask)
+		if (m->sig[i] == h)
+			return m->shared[i];
+}
+
+/* What the filter knows of a block. */
+typedef struct {
+	uint64_t sig, key;
+	bool any;   /* some line of it is kept */
+	bool keyed; /* key is set (the block was folded) */
+} block_info;
+
+/* Sign the block: from its raw text when ASCII, else from its fold key
+ * (which is then kept). */
+static int sign_block(const wn_doc *doc, const wn_block *b, scratch *buf, block_info *bi)
+{
+	sig_acc a = {.ascii = true};
+	uint64_t lines = 0;
+	for (uint32_t j = 0; j < b->count; j++) {
+		const wn_line *l = &doc->lines[b->first + j];
+		if (!wn_line_kept(l))
+			continue;
+		sig_add(&a, (const unsigned char *)l->text, l->len);
+		lines++;
+	}
+	*bi = (block_info){.any = lines > 0};
+	if (!a.ascii) {
+		bool any;
+		size_t n;
+		int rc = block_key(doc, b, buf, &bi->key, &any, &n);
+		if (rc < 0)
+			return rc;
+		bi->keyed = true;
+		a = (sig_acc){0};
+		sig_add(&a, (const unsigned char *)buf->p, n); /* the NULs between lines count */
+		a.count -= lines, a.sum -= lines * 0x20; /* as the raw text has none */
+	}
+	bi->sig = sig_final(&a, lines);
 	return 0;
 }
 
@@ -73,21 +212,42 @@ int wn_filter_repeated(wn_doc *doc, const wn_filter_ctx *ctx)
 	while (cap < doc->nblocks * 2)
 		cap *= 2;
 	hashset set = {.slot = calloc(cap, sizeof(uint64_t)), .mask = cap - 1};
-	if (!set.slot)
-		return -ENOMEM;
+	sigmap sigs = {.sig = calloc(cap, sizeof(uint64_t)), .shared = calloc(cap, 1), .mask = cap - 1};
+	block_info *info = malloc((doc->nblocks ? doc->nblocks : 1) * sizeof *info);
 	int rc = 0;
 	scratch buf = {0};
+	if (!set.slot || !sigs.sig || !sigs.shared || !info) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (size_t b = 0; b < doc->nblocks && rc == 0; b++) {
-		uint64_t key;
-		bool any;
-		rc = block_key(doc, &doc->blocks[b], &buf, &key, &any);
-		if (rc < 0 || !any || set_add(&set, key))
+		rc = sign_block(doc, &doc->blocks[b], &buf, &info[b]);
+		if (rc == 0 && info[b].any)
+			sig_note(&sigs, info[b].sig);
+	}
+	/* Only blocks that share their signature can repeat one another. */
+	for (size_t b = 0; b < doc->nblocks && rc == 0; b++) {
+		block_info *bi = &info[b];
+		if (!bi->any || !sig_shared(&sigs, bi->sig))
+			continue;
+		if (!bi->keyed) {
+			bool any;
+			size_t n;
+			rc = block_key(doc, &doc->blocks[b], &buf, &bi->key, &any, &n);
+			if (rc < 0)
+				break;
+		}
+		if (set_add(&set, bi->key))
 			continue;
 		for (uint32_t j = 0; j < doc->blocks[b].count && rc == 0; j++)
 			if (wn_line_kept(&doc->lines[doc->blocks[b].first + j]))
 				rc = wn_doc_remove(doc, doc->blocks[b].first + j, "duplicate-line");
 	}
+out:
 	free(set.slot);
+	free(sigs.sig);
+	free(sigs.shared);
+	free(info);
 	free(buf.p);
 	return rc;
 }
