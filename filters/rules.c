@@ -716,7 +716,16 @@ typedef struct {
 	uint64_t *bits;
 	size_t words, nrules;
 	size_t line; /* scanning one line (when the lines are not in order): its index */
+	/* In-order windows: for every LINE_STEP bytes from base, the last line
+	 * starting at or before them (counted from `first`), so that an
+	 * occurrence finds its line in a step or two instead of a binary
+	 * search (a document has about one occurrence a line). */
+	uint16_t *line_at;
+	size_t nline_at, line_at_cap;
 } cand_map;
+
+#define LINE_STEP_SHIFT 4
+_Static_assert(WINDOW <= UINT16_MAX, "line_at counts lines of a window in 16 bits");
 
 static void mark(cand_map *cm, size_t line, uint32_t tag)
 {
@@ -736,16 +745,45 @@ static void on_literal_in_doc(uint32_t tag, size_t end, void *ud)
 	cand_map *cm = ud;
 	const char *at = cm->base + end - 1;
 	size_t lo = cm->first, hi = cm->end; /* the last line starting at or before `at` */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cm->doc->lines[mid].text <= at)
-			lo = mid;
-		else
-			hi = mid;
+	if (cm->nline_at) {
+		lo += cm->line_at[(end - 1) >> LINE_STEP_SHIFT];
+		while (lo + 1 < hi && cm->doc->lines[lo + 1].text <= at)
+			lo++;
+	} else {
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cm->doc->lines[mid].text <= at)
+				lo = mid;
+			else
+				hi = mid;
+		}
 	}
 	const wn_line *l = &cm->doc->lines[lo];
 	if (at < l->text + l->len)
 		mark(cm, lo, tag);
+}
+
+/* Fill cm->line_at for a window spanning `span` bytes from cm->base; on
+ * lack of memory, leave it empty (occurrences then search). */
+static void index_window(cand_map *cm, size_t span)
+{
+	size_t n = (span >> LINE_STEP_SHIFT) + 1;
+	cm->nline_at = 0;
+	if (n > cm->line_at_cap) {
+		uint16_t *g = realloc(cm->line_at, n * sizeof *g);
+		if (!g)
+			return;
+		cm->line_at = g;
+		cm->line_at_cap = n;
+	}
+	size_t line = cm->first;
+	for (size_t k = 0; k < n; k++) {
+		const char *at = cm->base + (k << LINE_STEP_SHIFT);
+		while (line + 1 < cm->end && cm->doc->lines[line + 1].text <= at)
+			line++;
+		cm->line_at[k] = (uint16_t)(line - cm->first);
+	}
+	cm->nline_at = n;
 }
 
 static void on_literal_in_line(uint32_t tag, size_t end, void *ud)
@@ -769,8 +807,9 @@ static void find_candidates(const wn_doc *doc, const wn_ruleset *rs, cand_map *c
 	if (in_order) {
 		cm->base = doc->lines[first].text;
 		const wn_line *last = &doc->lines[end - 1];
-		wn_litset_scan_at(rs->lits, cm->base, (size_t)(last->text + last->len - cm->base), on_literal_in_doc,
-				  cm);
+		size_t span = (size_t)(last->text + last->len - cm->base);
+		index_window(cm, span);
+		wn_litset_scan_at(rs->lits, cm->base, span, on_literal_in_doc, cm);
 		return;
 	}
 	for (size_t i = first; i < end; i++) {
@@ -936,6 +975,7 @@ out:
 	free(usable);
 	free(always);
 	free(cm.bits);
+	free(cm.line_at);
 	return rc;
 }
 
