@@ -724,7 +724,7 @@ typedef struct {
 	size_t nline_at, line_at_cap;
 } cand_map;
 
-#define LINE_STEP_SHIFT 4
+#define LINE_STEP_SHIFT 6
 _Static_assert(WINDOW <= UINT16_MAX, "line_at counts lines of a window in 16 bits");
 
 static void mark(cand_map *cm, size_t line, uint32_t tag)
