@@ -137,7 +137,8 @@ static uint64_t sig_final(const sig_acc *a, uint64_t lines)
 	return XXH3_64bits(packed, sizeof packed);
 }
 
-/* Open-addressing map of signatures to "seen more than once". */
+/* Open-addressing map of signatures (never 0; 0 marks an empty slot) to
+ * "seen more than once". */
 typedef struct {
 	uint64_t *sig;
 	uint8_t *shared;
@@ -146,8 +147,6 @@ typedef struct {
 
 static void sig_note(sigmap *m, uint64_t h)
 {
-	if (h == 0)
-		h = 1;
 	for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
 		if (m->sig[i] == h) {
 			m->shared[i] = 1;
@@ -162,23 +161,14 @@ static void sig_note(sigmap *m, uint64_t h)
 
 static bool sig_shared(const sigmap *m, uint64_t h)
 {
-	if (h == 0)
-		h = 1;
 	for (size_t i = h & m->mask;; i = (i + 1) & m->mask)
 		if (m->sig[i] == h)
 			return m->shared[i];
 }
 
-/* What the filter knows of a block. */
-typedef struct {
-	uint64_t sig, key;
-	bool any;   /* some line of it is kept */
-	bool keyed; /* key is set (the block was folded) */
-} block_info;
-
-/* Sign the block: from its raw text when ASCII, else from its fold key
- * (which is then kept). */
-static int sign_block(const wn_doc *doc, const wn_block *b, scratch *buf, block_info *bi)
+/* The block's signature, never 0; 0 when no line of it is kept. Signed
+ * from the raw text when ASCII, else from its fold key. */
+static int sign_block(const wn_doc *doc, const wn_block *b, scratch *buf, uint64_t *sig)
 {
 	sig_acc a = {.ascii = true};
 	uint64_t lines = 0;
@@ -189,19 +179,21 @@ static int sign_block(const wn_doc *doc, const wn_block *b, scratch *buf, block_
 		sig_add(&a, (const unsigned char *)l->text, l->len);
 		lines++;
 	}
-	*bi = (block_info){.any = lines > 0};
+	*sig = 0;
+	if (!lines)
+		return 0;
 	if (!a.ascii) {
+		uint64_t key;
 		bool any;
 		size_t n;
-		int rc = block_key(doc, b, buf, &bi->key, &any, &n);
+		int rc = block_key(doc, b, buf, &key, &any, &n);
 		if (rc < 0)
 			return rc;
-		bi->keyed = true;
 		a = (sig_acc){0};
 		sig_add(&a, (const unsigned char *)buf->p, n); /* the NULs between lines count */
 		a.count -= lines, a.sum -= lines * 0x20; /* as the raw text has none */
 	}
-	bi->sig = sig_final(&a, lines);
+	*sig = sig_final(&a, lines) | 1;
 	return 0;
 }
 
@@ -213,31 +205,28 @@ int wn_filter_repeated(wn_doc *doc, const wn_filter_ctx *ctx)
 		cap *= 2;
 	hashset set = {.slot = calloc(cap, sizeof(uint64_t)), .mask = cap - 1};
 	sigmap sigs = {.sig = calloc(cap, sizeof(uint64_t)), .shared = calloc(cap, 1), .mask = cap - 1};
-	block_info *info = malloc((doc->nblocks ? doc->nblocks : 1) * sizeof *info);
+	uint64_t *bsig = malloc((doc->nblocks ? doc->nblocks : 1) * sizeof *bsig);
 	int rc = 0;
 	scratch buf = {0};
-	if (!set.slot || !sigs.sig || !sigs.shared || !info) {
+	if (!set.slot || !sigs.sig || !sigs.shared || !bsig) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (size_t b = 0; b < doc->nblocks && rc == 0; b++) {
-		rc = sign_block(doc, &doc->blocks[b], &buf, &info[b]);
-		if (rc == 0 && info[b].any)
-			sig_note(&sigs, info[b].sig);
+		rc = sign_block(doc, &doc->blocks[b], &buf, &bsig[b]);
+		if (rc == 0 && bsig[b])
+			sig_note(&sigs, bsig[b]);
 	}
-	/* Only blocks that share their signature can repeat one another. */
+	/* Only blocks that share their signature can repeat one another
+	 * (a block not in ASCII is folded a second time here: they are few). */
 	for (size_t b = 0; b < doc->nblocks && rc == 0; b++) {
-		block_info *bi = &info[b];
-		if (!bi->any || !sig_shared(&sigs, bi->sig))
+		if (!bsig[b] || !sig_shared(&sigs, bsig[b]))
 			continue;
-		if (!bi->keyed) {
-			bool any;
-			size_t n;
-			rc = block_key(doc, &doc->blocks[b], &buf, &bi->key, &any, &n);
-			if (rc < 0)
-				break;
-		}
-		if (set_add(&set, bi->key))
+		uint64_t key;
+		bool any;
+		size_t n;
+		rc = block_key(doc, &doc->blocks[b], &buf, &key, &any, &n);
+		if (rc < 0 || set_add(&set, key))
 			continue;
 		for (uint32_t j = 0; j < doc->blocks[b].count && rc == 0; j++)
 			if (wn_line_kept(&doc->lines[doc->blocks[b].first + j]))
@@ -247,7 +236,7 @@ out:
 	free(set.slot);
 	free(sigs.sig);
 	free(sigs.shared);
-	free(info);
+	free(bsig);
 	free(buf.p);
 	return rc;
 }
