@@ -213,15 +213,50 @@ static size_t gen_line(char *out, size_t cap)
 	return len;
 }
 
+/* A line that is almost normal: words and single spaces, with at most one
+ * flaw (a doubled space, a tab, a no-break or zero-width space, a trailing
+ * space) anywhere, so that the fast path's every eight-byte step and its
+ * last, overlapping one meet each. */
+static size_t gen_near_normal_line(char *out, size_t cap)
+{
+	static const char *const words[] = {"a", "to", "the", "harbour", "council", "\xC3\xA9t\xC3\xA9", "12",
+					    "\xE2\x80\x9CSo\xE2\x80\x9D", "abcdefghij", "x."};
+	static const char *const flaws[] = {"  ", "\t", "\xC2\xA0", "\xE2\x80\x8B", " \t", "\xE3\x80\x80"};
+	size_t len = 0, n = 1 + rnd() % 12, flaw_at = rnd() % (2 * n);
+	for (size_t k = 0; k < n; k++) {
+		const char *w = words[rnd() % (sizeof words / sizeof words[0])];
+		const char *sep = k == 0 ? "" : k == flaw_at ? flaws[rnd() % (sizeof flaws / sizeof flaws[0])] : " ";
+		if (len + strlen(sep) + strlen(w) + 2 >= cap)
+			break;
+		len += (size_t)sprintf(out + len, "%s%s", sep, w);
+	}
+	if (flaw_at == 2 * n - 1)
+		out[len++] = ' ';
+	out[len] = '\0';
+	return len;
+}
+
 static void test_whitespace_matches_reference(void **state)
 {
 	(void)state;
 	char text[8192];
-	for (int n = 0; n < 400; n++) {
+	for (int n = 0; n < 600; n++) {
 		size_t len = 0, lines = 1 + rnd() % 40;
 		bool prose = rnd() % 3 == 0; /* long run-on lines: hard wrapping detected */
+		bool accented = prose && rnd() % 2; /* widths in code points, not bytes */
+		bool near_normal = !prose && rnd() % 2;
 		for (size_t k = 0; k < lines && len + 200 < sizeof text; k++) {
-			if (prose) {
+			if (accented) {
+				/* 84 to 99 code points in up to 198 bytes: wrapped only when
+				 * counted in code points */
+				size_t w = 84 + rnd() % 16;
+				for (size_t c = 0; c < w; c++)
+					len += (size_t)sprintf(text + len, "%s", c % 6 == 5 ? " " : "\xC3\xA9");
+				text[len++] = '\n';
+			} else if (near_normal) {
+				len += gen_near_normal_line(text + len, 150);
+				text[len++] = '\n';
+			} else if (prose) {
 				size_t w = 50 + rnd() % 25;
 				len += (size_t)snprintf(text + len, sizeof text - len, "%*s%.*s\n", (int)(rnd() % 4), "", (int)w,
 							"the council met on tuesday and agreed to the plan for the old harbour wall and ");
