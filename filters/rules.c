@@ -47,6 +47,11 @@ struct wn_ruleset {
 	wn_rules_opts opts;
 	pcre2_match_context *mctx;
 	wn_litset *lits;
+	/* Once finished: for each first byte of a line, a row of (n + 63) / 64
+	 * words with bit r set when rule r may match a line starting with it
+	 * (rule r has no first-byte set, or holds that byte). One AND a line
+	 * instead of a test a candidate, which read a cache line of each rule. */
+	uint64_t *first_ok;
 	uint32_t max_groups;
 	bool finished;
 	bool jit_refused_logged;
@@ -120,6 +125,7 @@ void wn_ruleset_free(wn_ruleset *rs)
 	free(rs->rules);
 	pcre2_match_context_free(rs->mctx);
 	wn_litset_free(rs->lits);
+	free(rs->first_ok);
 	free(rs);
 }
 
@@ -686,6 +692,22 @@ int wn_ruleset_add_builtin(wn_ruleset *rs)
 	return rc;
 }
 
+static int build_first_ok(wn_ruleset *rs)
+{
+	size_t words = (rs->n + 63) / 64;
+	free(rs->first_ok);
+	rs->first_ok = calloc(256 * (words ? words : 1), sizeof *rs->first_ok);
+	if (!rs->first_ok)
+		return -ENOMEM;
+	for (unsigned b = 0; b < 256; b++)
+		for (size_t r = 0; r < rs->n; r++) {
+			const wn_rule *rule = &rs->rules[r];
+			if (!rule->has_first || (rule->first[b >> 3] & (1u << (b & 7))))
+				rs->first_ok[b * words + (r >> 6)] |= 1ull << (r & 63);
+		}
+	return 0;
+}
+
 int wn_ruleset_finish(wn_ruleset *rs)
 {
 	if (rs->finished)
@@ -697,6 +719,8 @@ int wn_ruleset_finish(wn_ruleset *rs)
 		rc = wn_litset_add(rs->lits, "\xC5\xBF", TAG_ALL);
 	if (rc == 0)
 		rc = wn_litset_build(rs->lits);
+	if (rc == 0)
+		rc = build_first_ok(rs);
 	if (rc == 0)
 		rs->finished = true;
 	return rc;
@@ -904,7 +928,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 	if (!rs->finished)
 		return -EINVAL;
 	size_t words = (rs->n + 63) / 64;
-	bool *usable = malloc(rs->n * sizeof *usable);
+	uint64_t *usable = calloc(words, sizeof *usable); /* in scope, not skipped */
 	uint64_t *always = calloc(words, sizeof *always);
 	size_t window = doc->nlines < WINDOW ? doc->nlines : WINDOW;
 	cand_map cm = {.words = words, .nrules = rs->n, .bits = malloc((window * words + 1) * sizeof *cm.bits)};
@@ -915,7 +939,8 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		goto out;
 	}
 	for (size_t r = 0; r < rs->n; r++) {
-		usable[r] = in_scope(&rs->rules[r], doc->outlet);
+		if (in_scope(&rs->rules[r], doc->outlet))
+			usable[r >> 6] |= 1ull << (r & 63);
 		if (rs->rules[r].always || !prefilter)
 			always[r >> 6] |= 1ull << (r & 63);
 	}
@@ -935,18 +960,17 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		wn_word_count count;
 		wn_word_count_init(&count, l->text, l->len);
 		bool done = false;
-		/* the candidates in rule order */
+		/* the candidates in rule order; an anchored rule is no candidate
+		 * when its first byte cannot start this line */
+		const uint64_t *first_ok = rs->first_ok + (size_t)b0 * words;
 		for (size_t w = 0; w < words && rc == 0 && !done; w++) {
-			uint64_t bits = cm.bits[(i % WINDOW) * words + w] | always[w];
+			uint64_t bits = (cm.bits[(i % WINDOW) * words + w] | always[w]) & usable[w];
+			if (prefilter)
+				bits &= first_ok[w];
 			while (bits && rc == 0 && !done) {
 				size_t ri = w * 64 + (size_t)__builtin_ctzll(bits);
 				bits &= bits - 1;
 				const wn_rule *r = &rs->rules[ri];
-				if (!usable[ri])
-					continue;
-				/* An anchored rule whose first byte cannot start this line. */
-				if (prefilter && r->has_first && !(r->first[b0 >> 3] & (1u << (b0 & 7))))
-					continue;
 				/* The word limit is checked after the regex ran (counting
 				 * the words of a paragraph costs more than a regex that
 				 * fails); as if it had been checked first. */
@@ -962,7 +986,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 					pcre2_get_error_message(m, msg, sizeof msg);
 					wn_warn("rule %s skipped for %s (line %u): %s", r->id,
 						doc->source ? doc->source : "-", l->lineno, (char *)msg);
-					usable[ri] = false;
+					usable[ri >> 6] &= ~(1ull << (ri & 63));
 					continue;
 				}
 				rc = apply(doc, r, i, md, &stop, &before);
