@@ -75,17 +75,18 @@ static int block_key(const wn_doc *doc, const wn_block *b, scratch *buf, uint64_
  * signature, and only blocks whose signature another block shares are
  * folded and compared.
  *
- * The signature of a text is taken over its bytes other than space and
- * tab: their number, and the sum of each such byte with bit 0x20 set, plus
- * the number of lines. Equal fold keys must give equal signatures, so the
- * signature is that of the folded text. For ASCII text, folding only
- * lower-cases letters (which sets bit 0x20, already set in the sum) and
- * trims and collapses spaces and tabs (not counted), so the signature of
- * the raw text is that of its key: no folding needed. A block with any
- * other byte is folded first and signed from its key. */
+ * The signature of a text is taken over its bytes above 0x20 (not space,
+ * tab, other controls or NUL): their number, and the sum of each such byte
+ * with bit 0x20 set, plus the number of lines. Equal fold keys must give
+ * equal signatures, so the signature is that of the folded text. For ASCII
+ * text, folding only lower-cases letters (which sets bit 0x20, already set
+ * in the sum), trims and collapses spaces and tabs and keeps the other
+ * bytes up to 0x20 (none of which count), so the signature of the raw text
+ * is that of its key: no folding needed. A block with any other byte is
+ * folded first and signed from its key. */
 
 typedef struct {
-	uint64_t count, sum; /* bytes other than space and tab; their sum, bit 0x20 set */
+	uint64_t count, sum; /* bytes above 0x20; their sum, bit 0x20 set */
 	bool ascii;          /* no byte >= 0x80 seen */
 } sig_acc;
 
@@ -99,7 +100,7 @@ static inline uint64_t lanes16_total(uint64_t x)
  * their sum in 16-bit lanes (each at most 2 * 255). */
 static inline uint64_t sig_chunk(sig_acc *a, uint64_t x, uint64_t take)
 {
-	uint64_t blank = (wn_swar_eq(x, ' ') | wn_swar_eq(x, '\t')) >> 7; /* 1 a byte */
+	uint64_t blank = wn_swar_range(x, 0, 0x20) >> 7; /* 1 a byte */
 	uint64_t keep = take & ~(blank * 0xFF);
 	uint64_t v = (x | (WN_SWAR_ONES * 0x20)) & keep;
 	a->count += ((keep & WN_SWAR_ONES) * WN_SWAR_ONES) >> 56;
@@ -111,7 +112,7 @@ static void sig_add(sig_acc *a, const unsigned char *s, size_t n)
 {
 	if (!WN_SWAR_LE || n < 8) {
 		for (size_t i = 0; i < n; i++) {
-			bool counted = s[i] != ' ' && s[i] != '\t';
+			bool counted = s[i] > 0x20;
 			a->count += counted;
 			a->sum += counted ? (s[i] | 0x20u) : 0;
 			a->ascii &= s[i] < 0x80;
@@ -190,8 +191,7 @@ static int sign_block(const wn_doc *doc, const wn_block *b, scratch *buf, uint64
 		if (rc < 0)
 			return rc;
 		a = (sig_acc){0};
-		sig_add(&a, (const unsigned char *)buf->p, n); /* the NULs between lines count */
-		a.count -= lines, a.sum -= lines * 0x20; /* as the raw text has none */
+		sig_add(&a, (const unsigned char *)buf->p, n); /* the NULs between lines do not count */
 	}
 	*sig = sig_final(&a, lines) | 1;
 	return 0;
