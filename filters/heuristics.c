@@ -247,7 +247,8 @@ static size_t url_len_at(const char *s, size_t i, size_t n)
 
 static bool list_marker(const char *s, size_t n)
 {
-	if (n >= 2 && strchr("*+o#@-", s[0]) && s[1] == ' ')
+	if (n >= 2 && s[1] == ' ' &&
+	    (s[0] == '*' || s[0] == '+' || s[0] == 'o' || s[0] == '#' || s[0] == '@' || s[0] == '-'))
 		return true;
 	if (n >= 4 && !strncmp(s, "\xE2\x80\xA2", 3) && s[3] == ' ') /* • */
 		return true;
