@@ -748,6 +748,10 @@ typedef struct {
 	size_t nline_at, line_at_cap;
 } cand_map;
 
+/* Bytes a word above which a line is taken to pass a rule's word limit:
+ * its words are counted before the regex runs. */
+#define LONG_LINE_BYTES_PER_WORD 12
+
 #define LINE_STEP_SHIFT 6
 _Static_assert(WINDOW <= UINT16_MAX, "line_at counts lines of a window in 16 bits");
 
@@ -973,7 +977,13 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 				const wn_rule *r = &rs->rules[ri];
 				/* The word limit is checked after the regex ran (counting
 				 * the words of a paragraph costs more than a regex that
-				 * fails); as if it had been checked first. */
+				 * fails); as if it had been checked first. Except on a
+				 * line long enough to pass the limit at any usual word
+				 * length: there counting stops early, while an unanchored
+				 * regex tries every position (thousands of cycles a line). */
+				if (r->max_words && l->len > LONG_LINE_BYTES_PER_WORD * (size_t)r->max_words &&
+				    wn_words_exceed(&count, r->max_words))
+					continue;
 				/* pcre2_jit_match: the same match without pcre2_match's checks */
 				int m = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)l->text, l->len, 0,
 								 PCRE2_NO_UTF_CHECK, md, rs->mctx)
