@@ -231,6 +231,125 @@ static void quote_refs_shared_across_quotes(void **state)
 	assert_int_equal(wn_index_close(idx), 0);
 }
 
+/* The rows of the quotes table, one line each, for comparing stores. */
+static char *quote_rows(const char *path)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT quote_id, seq, cluster, text FROM quotes"
+					     " ORDER BY quote_id", -1, &s, NULL),
+			 SQLITE_OK);
+	size_t cap = 1 << 16, len = 0;
+	char *out = calloc(1, cap);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		len += (size_t)snprintf(out + len, cap - len, "%lld %lld %lld %s\n",
+					(long long)sqlite3_column_int64(s, 0),
+					(long long)sqlite3_column_int64(s, 1),
+					(long long)sqlite3_column_int64(s, 2),
+					(const char *)sqlite3_column_text(s, 3));
+		assert_true(len < cap);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+/* What the index remembers of earlier articles and quotes (their ids,
+ * outlets, k-grams and clusters through merges) decides exactly as the
+ * store does: one index kept open over many articles whose quotes join
+ * and merge clusters gives the same records and the same quote rows as
+ * indexes reopened for every article (which read everything from the
+ * store). */
+static void records_agree_with_the_store(void **state)
+{
+	fixture *f = *state;
+	static const char *const frag[] = {
+		"the northern quay will be closed for repairs",
+		"every trawler must use the outer moorings tonight",
+		"we have asked the county for emergency funding",
+		"the lifeboat crew trained through the whole storm",
+		"no ferry will sail before the inspection ends",
+		"our harbour has never seen a tide this high",
+		"volunteers filled sandbags along the promenade until dawn",
+		"insurers are sending assessors to every flooded cellar",
+		"the fish market reopens once the drains are cleared",
+		"schools near the estuary stay shut until monday",
+		"pumps from three counties are working in the basin",
+		"a new sea wall was promised twenty years ago",
+	};
+	/* first quotes that join clusters, then a quote that only matches a
+	 * quote whose cluster was merged away; then at random */
+	static const unsigned scripted[][4] = {
+		{0, 1, 2, 3}, {4, 5, 6, 7}, {0, 4, 8, 9}, {5, 10, 11, 9}, {7, 10, 2, 6},
+	};
+	static const char *const outlets[] = {"quay-news", "tide-times", "north-wire"};
+	enum { N = 36 };
+	char other[160];
+	snprintf(other, sizeof other, "%s/other.db", f->dir);
+	wn_index *kept = open_index(f->path, 0);
+	assert_int_equal(wn_index_begin(kept), 0);
+	uint64_t r = 12345;
+	for (int i = 0; i < N; i++) {
+		char text[1024], stem[32];
+		size_t q[4];
+		for (int k = 0; k < 4; k++) {
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			q[k] = i < 5 ? scripted[i][k] : (size_t)(r >> 33) % 12;
+		}
+		snprintf(text, sizeof text,
+			 "Harbour bulletin %d\n\nThe harbour master, speaking on day %d, said \"%s and %s\" "
+			 "before the meeting closed.\n\nLater a deputy added \"%s while %s\" to the "
+			 "reporters gathered on the slipway at hour %d.\n",
+			 i, i * 7907, frag[q[0]], frag[q[1]], frag[q[2]], frag[q[3]], i * 31);
+		snprintf(stem, sizeof stem, "b%d", i);
+		const char *outlet = outlets[i % 3];
+		wn_doc *a = process(f, kept, outlet, stem, text);
+		wn_index *fresh = open_index(other, 0);
+		wn_doc *b = process(f, fresh, outlet, stem, text);
+		assert_int_equal(wn_index_close(fresh), 0);
+		if (i % 2 == 1) { /* batches of two; the rows as they are then */
+			assert_int_equal(wn_index_commit(kept), 0);
+			assert_int_equal(wn_index_begin(kept), 0);
+			char *rows_kept = quote_rows(f->path), *rows_fresh = quote_rows(other);
+			assert_string_equal(rows_kept, rows_fresh);
+			free(rows_kept);
+			free(rows_fresh);
+		}
+		char *ra = record(a), *rb = record(b);
+		assert_string_equal(ra, rb);
+		free(ra);
+		free(rb);
+		wn_doc_free(a);
+		wn_doc_free(b);
+	}
+	assert_int_equal(wn_index_close(kept), 0);
+	char *rows_kept = quote_rows(f->path), *rows_fresh = quote_rows(other);
+	assert_true(strlen(rows_kept) > 0);
+	assert_string_equal(rows_kept, rows_fresh);
+	/* clusters did merge: fewer clusters than quotes */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(DISTINCT cluster), count(*) FROM quotes",
+					     -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_true(sqlite3_column_int(s, 0) < sqlite3_column_int(s, 1) / 2);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(rows_kept);
+	free(rows_fresh);
+	static const char *const suffix[] = {"-wal", "-shm", "-index"};
+	for (size_t i = 0; i < 3; i++) {
+		char p[200];
+		snprintf(p, sizeof p, "%s%s", other, suffix[i]);
+		unlink(p);
+		snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+}
+
 static void duplicates(void **state)
 {
 	fixture *f = *state;
@@ -943,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ids_past_32_bits_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(quotes_across_outlets_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(quote_refs_shared_across_quotes, setup, teardown),
+		cmocka_unit_test_setup_teardown(records_agree_with_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(rerun_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_version_checked, setup, teardown),
