@@ -736,6 +736,94 @@ static void retention_expires(void **state)
 	assert_int_equal(wn_index_close(idx), 0);
 }
 
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int64_t count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* An article whose rows fail midway in a batch (a trigger refuses its
+ * second quote) is taken out again: its outlet, page, article and first
+ * quote rows are gone, memory (ids, outlets, quote records) never saw it,
+ * the next articles neither find it nor collide with its ids, the batch
+ * commits, and the same article processed again later is recorded whole. */
+static void undone_article_leaves_index_consistent(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(wn_index_close(open_index(f->path, 0)), 0); /* the schema */
+	exec_sql(f->path, "CREATE TRIGGER poison BEFORE INSERT ON quotes WHEN NEW.text LIKE '%poisoned%'"
+			  " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	static const char shared[] = "the eastern breakwater will be rebuilt with granite from the old quarry";
+	char first[512], bad[512], third[512];
+	snprintf(first, sizeof first, "Breakwater plans\n\nThe warden said \"%s\" on Monday.\n", shared);
+	snprintf(bad, sizeof bad,
+		 "Quarry news\n\nA mason said \"%s\" and then \"the mortar was poisoned by salt from the "
+		 "spring floods last year\" to the crowd.\n",
+		 shared);
+	snprintf(third, sizeof third, "Granite for the harbour\n\nOfficials repeated \"%s\" at noon.\n",
+		 shared);
+	wn_index *idx = open_index(f->path, 0);
+	assert_int_equal(wn_index_begin(idx), 0);
+	wn_doc *a = process(f, idx, "harbour-post", "plans", first);
+
+	wn_doc *p;
+	assert_int_equal(wn_doc_parse(bad, strlen(bad), "brand-new/quarry.txt", "brand-new", &p), 0);
+	assert_int_equal(wn_cleaner_prepare(f->cl, p), 0);
+	assert_true(wn_pipeline_index(f->cl, idx, p) < 0);
+	wn_doc_free(p);
+
+	wn_doc *c = process(f, idx, "coast-ledger", "granite", third);
+	assert_int_equal(c->nquotes, 1);
+	assert_int_equal(c->quotes[0].nrepeated, 1);
+	assert_string_equal(c->quotes[0].repeated_in[0].id, a->id);
+	assert_string_equal(c->quotes[0].repeated_in[0].outlet, "harbour-post");
+	assert_int_equal(wn_index_commit(idx), 0);
+
+	/* nothing of the undone article; the next one took its ids */
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM articles"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT max(seq) FROM articles"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM outlets"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM chrome_docs"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM quotes"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(DISTINCT cluster) FROM quotes"), 1);
+
+	/* processed again once the store takes it: recorded whole, after the others */
+	exec_sql(f->path, "DROP TRIGGER poison");
+	assert_int_equal(wn_index_begin(idx), 0);
+	p = process(f, idx, "brand-new", "quarry", bad);
+	const wn_quote *q = quote_containing(p, "eastern breakwater");
+	assert_int_equal(q->nrepeated, 2);
+	assert_string_equal(q->repeated_in[0].id, a->id);
+	assert_string_equal(q->repeated_in[1].id, c->id);
+	assert_string_equal(q->repeated_in[1].outlet, "coast-ledger");
+	assert_int_equal(wn_index_close(idx), 0);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM articles"), 3);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM outlets"), 3);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM quotes"), 4);
+	assert_int_equal(count_rows(f->path, "SELECT count(DISTINCT cluster) FROM quotes"), 2);
+	wn_doc_free(a);
+	wn_doc_free(c);
+	wn_doc_free(p);
+	char snap[200];
+	snprintf(snap, sizeof snap, "%s-index", f->path);
+	unlink(snap);
+}
+
 static void group_commit(void **state)
 {
 	fixture *f = *state;
@@ -1071,6 +1159,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(chrome_learn_and_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(retention_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(undone_article_leaves_index_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(chrome_window_slides_and_sticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(chrome_memory_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(false_candidates_verified, setup, teardown),
