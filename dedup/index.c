@@ -1263,6 +1263,7 @@ static int undo(wn_index *idx, wn_index_article *a)
 static void remember_article(wn_index *idx, const wn_index_article *a, const char *id)
 {
 	wn_records_set_article(&idx->rec, (uint32_t)a->seq, id, (uint32_t)a->outlet->id, false);
+	wn_records_put_sig(&idx->rec, (uint32_t)a->seq, &a->sig, (uint32_t)(a->canon ? a->canon : a->seq));
 	for (size_t i = 0; i < a->nquotes; i++) {
 		const quote_row *q = &a->quotes[i];
 		wn_records_set_quote(&idx->rec, (uint32_t)q->qid, (uint32_t)a->seq, (uint32_t)q->cluster,
@@ -1657,6 +1658,13 @@ static int stage_quotes(wn_index *idx, wn_index_article *a, const wn_doc *doc, q
  * earlier article; *found false when it has expired. */
 static int load_sig(wn_index *idx, int64_t seq, wn_body_sig *sig, int64_t *canonical, bool *found)
 {
+	const wn_sig_slot *kept = wn_records_sig(&idx->rec, (uint32_t)seq);
+	if (kept) {
+		*found = true;
+		*sig = kept->sig;
+		*canonical = kept->canonical;
+		return 0;
+	}
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_BY_SEQ);
 	if (!s)
 		return -EIO;

@@ -11,6 +11,7 @@ void wn_records_free(wn_records *r)
 	free(r->quote);
 	free(r->arena);
 	free(r->links);
+	free(r->sigs);
 	memset(r, 0, sizeof *r);
 }
 
@@ -195,8 +196,30 @@ int wn_records_merge(wn_records *r, uint32_t from, uint32_t to)
 	return 0;
 }
 
+int wn_records_put_sig(wn_records *r, uint32_t seq, const wn_body_sig *sig, uint32_t canonical)
+{
+	if (seq == 0)
+		return -EINVAL;
+	if (!r->sigs && !(r->sigs = calloc(WN_RECORDS_SIGS, sizeof *r->sigs)))
+		return -ENOMEM;
+	wn_sig_slot *s = &r->sigs[seq % WN_RECORDS_SIGS];
+	memset(s, 0, sizeof *s);
+	s->seq = seq;
+	s->canonical = canonical;
+	if (sig->comparable) /* what a row without fingerprints gives back */
+		s->sig = *sig;
+	return 0;
+}
+
+const wn_sig_slot *wn_records_sig(const wn_records *r, uint32_t seq)
+{
+	if (!r->sigs || seq == 0 || r->sigs[seq % WN_RECORDS_SIGS].seq != seq)
+		return NULL;
+	return &r->sigs[seq % WN_RECORDS_SIGS];
+}
+
 size_t wn_records_bytes(const wn_records *r)
 {
-	return r->art_cap * sizeof *r->art + r->quote_cap * sizeof *r->quote +
+	return (r->sigs ? WN_RECORDS_SIGS * sizeof *r->sigs : 0) + r->art_cap * sizeof *r->art + r->quote_cap * sizeof *r->quote +
 	       r->arena_cap * sizeof *r->arena + r->link_slots * sizeof *r->links;
 }

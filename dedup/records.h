@@ -15,8 +15,12 @@
  * quote, a merge is remembered as younger -> older, and a cached cluster
  * is read through those links (wn_records_cluster).
  *
+ * The body signatures of the last WN_RECORDS_SIGS articles recorded are
+ * kept too (near-duplicates are mostly recent copies): a candidate among
+ * them is checked without reading its row.
+ *
  * Memory: 16 bytes per article and per quote, 8 per k-gram, 8 per merge
- * (slots at most half full). Single-threaded. Everything is dropped by
+ * (slots at most half full), and a fixed ~2.4 MB of recent signatures. Single-threaded. Everything is dropped by
  * wn_records_reset (the index does it whenever memory is rebuilt or rows
  * expire), after which entries are read again as needed.
  */
@@ -26,6 +30,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dedup/fingerprint.h"
+
+#define WN_RECORDS_SIGS 8192
 
 enum { WN_REC_UNKNOWN = 0, WN_REC_KNOWN, WN_REC_ABSENT };
 
@@ -46,6 +54,12 @@ typedef struct {
 	uint32_t from, to;
 } wn_merge_link;
 
+typedef struct {
+	uint32_t seq; /* 0: empty */
+	uint32_t canonical; /* duplicate_of, or seq itself */
+	wn_body_sig sig;    /* as its row reads back: all zero when not comparable */
+} wn_sig_slot;
+
 typedef struct wn_records {
 	uint32_t seq_lo, qid_lo; /* the arrays start here */
 	wn_art_rec *art;
@@ -56,6 +70,7 @@ typedef struct wn_records {
 	size_t narena, arena_cap;
 	wn_merge_link *links; /* open addressing on `from`; 0: empty */
 	size_t nlinks, link_slots;
+	wn_sig_slot *sigs; /* WN_RECORDS_SIGS, by seq modulo (NULL until the first) */
 } wn_records;
 
 /* Forget everything; the arrays then start at these ids (the lowest in the
@@ -92,6 +107,13 @@ uint32_t wn_records_cluster(const wn_records *r, uint32_t cluster);
 int wn_records_merge(wn_records *r, uint32_t from, uint32_t to);
 /* Forget the quotes and merges (articles stay). */
 void wn_records_forget_quotes(wn_records *r);
+
+/* Keep a recorded article's signature as its row reads back (comparable:
+ * minhash and exact; else nothing but not comparable), replacing the one
+ * WN_RECORDS_SIGS seqs older. Returns 0 or -ENOMEM (not kept). */
+int wn_records_put_sig(wn_records *r, uint32_t seq, const wn_body_sig *sig, uint32_t canonical);
+/* The signature kept for seq, or NULL. */
+const wn_sig_slot *wn_records_sig(const wn_records *r, uint32_t seq);
 
 /* Bytes allocated. */
 size_t wn_records_bytes(const wn_records *r);

@@ -290,6 +290,8 @@ static void records_agree_with_the_store(void **state)
 	wn_index *kept = open_index(f->path, 0);
 	assert_int_equal(wn_index_begin(kept), 0);
 	uint64_t r = 12345;
+	char copies[2][1024];
+	int duplicates = 0;
 	for (int i = 0; i < N; i++) {
 		char text[1024], stem[32];
 		size_t q[4];
@@ -304,6 +306,10 @@ static void records_agree_with_the_store(void **state)
 			 i, i * 7907, frag[q[0]], frag[q[1]], frag[q[2]], frag[q[3]], i * 31);
 		snprintf(stem, sizeof stem, "b%d", i);
 		const char *outlet = outlets[i % 3];
+		if (i % 9 == 8) /* a copy of an earlier bulletin: a duplicate */
+			snprintf(text, sizeof text, "%s", copies[(i / 9) % 2]);
+		if (i == 3 || i == 4)
+			snprintf(copies[i - 3], sizeof copies[0], "%s", text);
 		wn_doc *a = process(f, kept, outlet, stem, text);
 		wn_index *fresh = open_index(other, 0);
 		wn_doc *b = process(f, fresh, outlet, stem, text);
@@ -318,12 +324,14 @@ static void records_agree_with_the_store(void **state)
 		}
 		char *ra = record(a), *rb = record(b);
 		assert_string_equal(ra, rb);
+		duplicates += a->duplicate_of != NULL;
 		free(ra);
 		free(rb);
 		wn_doc_free(a);
 		wn_doc_free(b);
 	}
 	assert_int_equal(wn_index_close(kept), 0);
+	assert_true(duplicates >= 3);
 	char *rows_kept = quote_rows(f->path), *rows_fresh = quote_rows(other);
 	assert_true(strlen(rows_kept) > 0);
 	assert_string_equal(rows_kept, rows_fresh);

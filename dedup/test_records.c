@@ -164,6 +164,42 @@ static void merge_links_only_go_down(void **state)
 	wn_records_free(&r);
 }
 
+static void recent_signatures(void **state)
+{
+	(void)state;
+	wn_records r = {0};
+	wn_records_reset(&r, 1, 1);
+	assert_null(wn_records_sig(&r, 5));
+	wn_body_sig sig = {.comparable = true, .shingles = 40};
+	for (int i = 0; i < WN_MINHASH; i++)
+		sig.minhash[i] = (uint32_t)i * 7u;
+	sig.exact[3] = 9;
+	assert_int_equal(wn_records_put_sig(&r, 5, &sig, 2), 0);
+	const wn_sig_slot *s = wn_records_sig(&r, 5);
+	assert_non_null(s);
+	assert_int_equal(s->canonical, 2);
+	assert_true(s->sig.comparable);
+	assert_int_equal(s->sig.shingles, 40);
+	assert_memory_equal(s->sig.minhash, sig.minhash, sizeof sig.minhash);
+	assert_memory_equal(s->sig.exact, sig.exact, 16);
+	/* not comparable: read back as a row without fingerprints */
+	wn_body_sig short_body = {.comparable = false, .shingles = 3};
+	short_body.exact[0] = 1;
+	assert_int_equal(wn_records_put_sig(&r, 6, &short_body, 6), 0);
+	s = wn_records_sig(&r, 6);
+	assert_false(s->sig.comparable);
+	assert_int_equal(s->sig.shingles, 0);
+	assert_int_equal(s->sig.exact[0], 0);
+	/* a seq WN_RECORDS_SIGS later takes the slot */
+	assert_int_equal(wn_records_put_sig(&r, 5 + WN_RECORDS_SIGS, &sig, 5 + WN_RECORDS_SIGS), 0);
+	assert_null(wn_records_sig(&r, 5));
+	assert_non_null(wn_records_sig(&r, 5 + WN_RECORDS_SIGS));
+	assert_int_equal(wn_records_put_sig(&r, 0, &sig, 0), -EINVAL);
+	wn_records_reset(&r, 1, 1);
+	assert_null(wn_records_sig(&r, 6));
+	wn_records_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +207,7 @@ int main(void)
 		cmocka_unit_test(quotes_kept_with_grams),
 		cmocka_unit_test(clusters_follow_the_store),
 		cmocka_unit_test(merge_links_only_go_down),
+		cmocka_unit_test(recent_signatures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
