@@ -21,6 +21,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -514,9 +515,9 @@ static int load_ranges(wn_index *idx, size_t *articles)
 	return 0;
 }
 
-/* The band keys of the articles from seq `from` on (about `articles` of
- * them), staged then placed in one go. */
-static int load_bands(wn_index *idx, int64_t from, size_t articles)
+/* Stage the band keys of the articles from seq `from` on (about `articles`
+ * of them); wn_tagtab_settle places them. */
+static int stage_bands(wn_index *idx, int64_t from, size_t articles)
 {
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_SIGS);
 	if (!s)
@@ -538,6 +539,13 @@ static int load_bands(wn_index *idx, int64_t from, size_t articles)
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = wn_store_error(idx->st, r, "loading article signatures");
 	sqlite3_reset(s);
+	return rc;
+}
+
+/* The band keys of the articles from seq `from` on, staged then placed. */
+static int load_bands(wn_index *idx, int64_t from, size_t articles)
+{
+	int rc = stage_bands(idx, from, articles);
 	int settled = wn_tagtab_settle(idx->bands);
 	return rc < 0 ? rc : settled;
 }
@@ -564,6 +572,19 @@ static int load_grams(wn_index *idx, int64_t from)
 	return rc < 0 ? rc : settled;
 }
 
+typedef struct {
+	wn_tagtab *t;
+	pthread_t thread;
+	int rc;
+} settle_job;
+
+static void *settle_run(void *arg)
+{
+	settle_job *j = arg;
+	j->rc = wn_tagtab_settle(j->t);
+	return NULL;
+}
+
 /* (Re)build memory from the store: ids and lookup tables now, chrome
  * windows as outlets come. */
 static int build_memory(wn_index *idx)
@@ -577,9 +598,20 @@ static int build_memory(wn_index *idx)
 	size_t articles = 0;
 	int rc = load_ranges(idx, &articles);
 	if (rc == 0)
-		rc = load_bands(idx, 0, articles);
+		rc = stage_bands(idx, 0, articles);
+	/* Placing the band keys is about as long as reading the quotes' rows:
+	 * one runs on a thread beside the other (each table is touched by one
+	 * thread only; SQLite only by this one). */
+	settle_job bands = {.t = idx->bands};
+	bool apart = rc == 0 && pthread_create(&bands.thread, NULL, settle_run, &bands) == 0;
+	if (rc == 0 && !apart)
+		settle_run(&bands);
 	if (rc == 0)
 		rc = load_grams(idx, 0);
+	if (apart)
+		pthread_join(bands.thread, NULL);
+	if (rc == 0 && bands.rc < 0)
+		rc = bands.rc;
 	if (rc < 0) {
 		wn_tagtab_free(idx->bands);
 		wn_tagtab_free(idx->grams);
