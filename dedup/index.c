@@ -882,6 +882,7 @@ void wn_index_memory_get(const wn_index *idx, wn_index_memory *m)
 	m->band_bytes = wn_tagtab_bytes(idx->bands);
 	m->gram_entries = idx->grams->count;
 	m->gram_bytes = wn_tagtab_bytes(idx->grams);
+	m->record_bytes = wn_records_bytes(&idx->rec);
 	for (size_t i = 0; i < idx->noutlets; i++)
 		if (idx->outlets[i]->win) {
 			m->outlets_loaded++;

@@ -137,6 +137,7 @@ typedef struct wn_index_memory {
 	size_t band_entries, band_bytes;   /* LSH band keys of the articles */
 	size_t gram_entries, gram_bytes;   /* k-gram fingerprints of the quotes */
 	size_t outlets_loaded, window_bytes; /* chrome windows */
+	size_t record_bytes; /* records of articles, quotes, their k-grams, recent signatures */
 } wn_index_memory;
 
 void wn_index_memory_get(const wn_index *idx, wn_index_memory *m);

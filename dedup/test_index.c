@@ -312,6 +312,9 @@ static void records_agree_with_the_store(void **state)
 			snprintf(copies[i - 3], sizeof copies[0], "%s", text);
 		wn_doc *a = process(f, kept, outlet, stem, text);
 		wn_index *fresh = open_index(other, 0);
+		wn_index_memory m;
+		wn_index_memory_get(fresh, &m);
+		assert_int_equal(m.record_bytes, 0); /* records are read as needed */
 		wn_doc *b = process(f, fresh, outlet, stem, text);
 		assert_int_equal(wn_index_close(fresh), 0);
 		if (i % 2 == 1) { /* batches of two; the rows as they are then */
@@ -330,6 +333,9 @@ static void records_agree_with_the_store(void **state)
 		wn_doc_free(a);
 		wn_doc_free(b);
 	}
+	wn_index_memory m;
+	wn_index_memory_get(kept, &m);
+	assert_true(m.record_bytes > 0);
 	assert_int_equal(wn_index_close(kept), 0);
 	assert_true(duplicates >= 3);
 	char *rows_kept = quote_rows(f->path), *rows_fresh = quote_rows(other);
