@@ -769,12 +769,8 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 	if (n == 0)
 		return 0;
 	unit *us = calloc(n, sizeof *us);
-	segment *segs = calloc(n, sizeof *segs);
-	if (!us || !segs) {
-		free(us);
-		free(segs);
+	if (!us)
 		return -ENOMEM;
-	}
 	/* Features; the language decision. */
 	size_t long_units = 0;
 	double density_sum = 0;
@@ -815,7 +811,17 @@ int wn_filter_heuristics(wn_doc *doc, const wn_filter_ctx *ctx)
 			a->reason = b->reason = R_REPEATED_CAPTION;
 		}
 	}
-	/* The article: the heaviest segment, joined with dense neighbours. */
+	/* The article: the heaviest segment, joined with dense neighbours. A
+	 * segment starts at a NEAR or GOOD paragraph: sized by those, not by
+	 * every paragraph (a page of one-word lines has hundreds of thousands). */
+	size_t seeds = 0;
+	for (size_t i = 0; i < n; i++)
+		seeds += us[i].cls >= CLS_NEAR;
+	segment *segs = calloc(seeds ? seeds : 1, sizeof *segs);
+	if (!segs) {
+		free(us);
+		return -ENOMEM;
+	}
 	uint8_t seed = CLS_GOOD;
 	size_t nsegs = find_segments(us, n, seed, segs);
 	if (nsegs == 0)
