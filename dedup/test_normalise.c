@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -263,6 +264,27 @@ static void agrees_with_reference(void **state)
 	free(in);
 }
 
+/* Every function word of the list is one (none lost a slot of the lookup
+ * table to another), as a word of a text too; its neighbours are not. */
+static void every_stopword_found(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof ref_stopwords / sizeof ref_stopwords[0]; i++) {
+		const char *sw = ref_stopwords[i];
+		size_t n = strlen(sw);
+		assert_true(wn_norm_stopword(sw, n));
+		char text[32];
+		snprintf(text, sizeof text, "%s %sx x%s", sw, sw, sw);
+		wn_words w;
+		assert_int_equal(wn_norm_words(text, strlen(text), &w), 0);
+		assert_int_equal(w.n, 3);
+		assert_false(w.content[0]);
+		assert_int_equal(w.content[1], !ref_stopword(text + n + 1, n + 1));
+		assert_int_equal(w.content[2], !ref_stopword(text + 2 * n + 3, n + 1));
+		wn_words_free(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +294,7 @@ int main(void)
 		cmocka_unit_test(words_and_content),
 		cmocka_unit_test(ascii_runs_agree_with_reference),
 		cmocka_unit_test(agrees_with_reference),
+		cmocka_unit_test(every_stopword_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
