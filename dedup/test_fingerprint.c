@@ -255,8 +255,8 @@ static void gen_words(wn_words *w, size_t n, size_t v)
 static void same_as_reference(void **state)
 {
 	(void)state;
-	static const size_t sizes[] = {0, 1, 6, 7, 8, 19, 20, 21, 24, 25, 100, 1000, 5000, 40000};
-	uint64_t *want = malloc(40000 * sizeof *want);
+	static const size_t sizes[] = {0, 1, 6, 7, 8, 19, 20, 21, 24, 25, 100, 1000, 5000, 70000};
+	uint64_t *want = malloc(70000 * sizeof *want);
 	assert_non_null(want);
 	for (int round = 0; round < 200; round++) {
 		size_t n = round < 56 ? sizes[round % 14] : rnd() % 3000;
