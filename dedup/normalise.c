@@ -646,10 +646,13 @@ bool wn_norm_stopword(const char *word, size_t len)
 	return stop_hash(XXH3_64bits(word, len));
 }
 
+/* The words so far: hash[0, at - hash) and content alike. The next slot is
+ * a pointer, not a count in the wn_words, so that storing a hash (a
+ * uint64_t, as a size_t count is) does not make the compiler reload it. */
 typedef struct {
 	sink k;
-	wn_words *w;
-	size_t cap;
+	uint64_t *hash, *at, *end;
+	bool *content;
 } words_sink;
 
 /* XXH3_64bits of a word. Nearly all words are at most 16 bytes, for which
@@ -666,26 +669,30 @@ static inline __attribute__((always_inline)) uint64_t word_hash(const char *s, s
 	return XXH3_64bits(s, n);
 }
 
+static int words_grow(words_sink *t)
+{
+	size_t n = (size_t)(t->at - t->hash), cap = 2 * n + 64;
+	uint64_t *h = realloc(t->hash, cap * sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	t->hash = h;
+	bool *c = realloc(t->content, cap * sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	t->content = c;
+	t->at = h + n;
+	t->end = h + cap;
+	return 0;
+}
+
 static inline __attribute__((always_inline)) int words_word(sink *k, const char *s, size_t n)
 {
 	words_sink *t = (words_sink *)k;
-	wn_words *w = t->w;
-	if (w->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		uint64_t *h = realloc(w->hash, cap * sizeof *h);
-		if (!h)
-			return -ENOMEM;
-		w->hash = h;
-		bool *c = realloc(w->content, cap * sizeof *c);
-		if (!c)
-			return -ENOMEM;
-		w->content = c;
-		t->cap = cap;
-	}
+	if (t->at == t->end && words_grow(t) < 0)
+		return -ENOMEM;
 	uint64_t h = word_hash(s, n);
-	w->hash[w->n] = h;
-	w->content[w->n] = (n > STOP_LONGEST) | !stop_hash(h);
-	w->n++;
+	t->content[t->at - t->hash] = (n > STOP_LONGEST) | !stop_hash(h);
+	*t->at++ = h;
 	return 0;
 }
 
@@ -694,14 +701,18 @@ int wn_norm_words(const char *s, size_t len, wn_words *out)
 	memset(out, 0, sizeof *out);
 	pthread_once(&stop_once, stop_build);
 	/* about one word in six bytes of text: most bodies never regrow */
-	words_sink t = {.k.word = words_word, .w = out, .cap = len / 5 + 8};
-	out->hash = malloc(t.cap * sizeof *out->hash);
-	out->content = malloc(t.cap * sizeof *out->content);
-	int rc = out->hash && out->content ? scan_words(s, len, &t.k, words_word) : -ENOMEM;
+	size_t cap = len / 5 + 8;
+	words_sink t = {.k.word = words_word, .hash = malloc(cap * sizeof *t.hash),
+			.content = malloc(cap * sizeof *t.content)};
+	t.at = t.hash;
+	t.end = t.hash + cap;
+	int rc = t.hash && t.content ? scan_words(s, len, &t.k, words_word) : -ENOMEM;
 	if (rc < 0) {
-		wn_words_free(out);
+		free(t.hash);
+		free(t.content);
 		return rc;
 	}
+	*out = (wn_words){.hash = t.hash, .content = t.content, .n = (size_t)(t.at - t.hash)};
 	return 0;
 }
 
