@@ -14,9 +14,23 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts v ascending and drops repeats; the new count. A quote has a few
+ * dozen grams: insertion sort, without qsort's call per comparison, up to
+ * SMALL_SORT of them. */
+#define SMALL_SORT 48
 static size_t sort_unique(uint64_t *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_u64);
+	if (n <= SMALL_SORT) {
+		for (size_t i = 1; i < n; i++) {
+			uint64_t x = v[i];
+			size_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	} else {
+		qsort(v, n, sizeof *v, cmp_u64);
+	}
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || v[u - 1] != v[i])

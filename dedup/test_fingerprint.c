@@ -255,11 +255,15 @@ static void gen_words(wn_words *w, size_t n, size_t v)
 static void same_as_reference(void **state)
 {
 	(void)state;
-	static const size_t sizes[] = {0, 1, 6, 7, 8, 19, 20, 21, 24, 25, 100, 1000, 5000, 70000};
-	uint64_t *want = malloc(70000 * sizeof *want);
+	/* edges: no k-gram, no shingle, the smallest comparable body, the
+	 * largest quote sorted without qsort (48 grams) and the next, the
+	 * largest body with the sparse set and the next */
+	static const size_t sizes[] = {0, 1, 6, 7, 8, 19, 20, 21, 24, 54, 55, 100, 1000, 65540, 65541};
+	enum { NSIZES = sizeof sizes / sizeof sizes[0] };
+	uint64_t *want = malloc(65541 * sizeof *want);
 	assert_non_null(want);
-	for (int round = 0; round < 200; round++) {
-		size_t n = round < 56 ? sizes[round % 14] : rnd() % 3000;
+	for (int round = 0; round < 260; round++) {
+		size_t n = round < 4 * NSIZES ? sizes[round % NSIZES] : rnd() % (round % 2 ? 3000 : 80);
 		size_t v = round % 4 == 0 ? 1 + rnd() % 8 : 1 + rnd() % 5000;
 		wn_words w;
 		gen_words(&w, n, v);
