@@ -452,19 +452,22 @@ static inline __attribute__((always_inline)) int scan_ascii(const unsigned char 
 				break;
 			i = r + 1;
 		}
-		for (;;) { /* the words that start in the chunk */
-			uint64_t ahead = c.word >> i << i;
-			unsigned start = ahead ? (unsigned)__builtin_ctzll(ahead) : CHUNK;
-			uint64_t hard = c.hard >> i << i;
-			if (hard && (unsigned)__builtin_ctzll(hard) < start) {
-				*pos = p + (unsigned)__builtin_ctzll(hard);
-				return 0;
-			}
-			if (start >= avail) {
-				p += avail;
-				break;
-			}
-			unsigned end = (unsigned)__builtin_ctzll(~(c.word >> start)) + start;
+		/* The words that start in the chunk before its first byte for the
+		 * slow path (limit), found from the bit masks at once: a start is a
+		 * word byte after one that is not, an end a word byte before one
+		 * that is not, and the k-th start pairs with the k-th end (so no
+		 * word waits on the previous one to be found). */
+		uint64_t hard = c.hard >> i << i;
+		unsigned limit = hard ? (unsigned)__builtin_ctzll(hard) : (unsigned)avail;
+		uint64_t live = ((1ull << limit) - 1) >> i << i; /* limit <= CHUNK < 64 */
+		uint64_t starts = c.word & ~(c.word << 1) & live;
+		uint64_t ends = c.word & ~(c.word >> 1) & live;
+		bool reload = false;
+		while (starts && rc == 0) {
+			unsigned start = (unsigned)__builtin_ctzll(starts);
+			unsigned end = (unsigned)__builtin_ctzll(ends) + 1;
+			starts &= starts - 1;
+			ends &= ends - 1;
 			if (end == CHUNK) { /* it may go on: read it from its start, or as a long word */
 				if (start == 0) {
 					memcpy(st->w.s, c.lower, CHUNK);
@@ -474,6 +477,7 @@ static inline __attribute__((always_inline)) int scan_ascii(const unsigned char 
 				} else {
 					p += start;
 				}
+				reload = true;
 				break;
 			}
 			char *w = c.lower + start;
@@ -487,14 +491,15 @@ static inline __attribute__((always_inline)) int scan_ascii(const unsigned char 
 				*pos = p + end;
 				return 0;
 			}
-			if ((rc = is_cannot(w, n) ? expand_word(k, w, n) : put(k, w, n)) < 0)
-				break;
-			if (end >= avail) {
-				p += avail;
-				break;
-			}
-			i = end + 1;
+			rc = is_cannot(w, n) ? expand_word(k, w, n) : put(k, w, n);
 		}
+		if (reload || rc < 0)
+			continue;
+		if (limit < avail) { /* '[' or a code point that is not ASCII */
+			*pos = p + limit;
+			return 0;
+		}
+		p += avail;
 	}
 	*pos = p;
 	return rc;
