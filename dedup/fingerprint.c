@@ -168,26 +168,27 @@ int wn_fp_body(const wn_words *w, wn_body_sig *sig)
 
 	size_t all = w->n - WN_SHINGLE + 1, bits;
 	size_t slots = set_slots(all, &bits);
-	/* one block: the shingles and the set that counts the distinct ones */
+	/* one block: the distinct shingles and the set that finds them */
 	uint64_t *sh = malloc((all + slots) * sizeof *sh), *set = sh + all;
 	if (!sh)
 		return -ENOMEM;
 	memset(set, 0, slots * sizeof *set);
 	size_t cnt = 0;
 	bool zero = false;
-	/* hashing and counting in one loop: the set's loads wait on nothing
-	 * but the hash, and the next hash is computed meanwhile */
+	/* hashing and keeping the distinct shingles in one loop: the set's
+	 * loads wait on nothing but the hash, and the next hash is computed
+	 * meanwhile; a shingle is written either way and kept when new */
 	for (size_t i = 0; i < all; i++) {
 		uint64_t x = XXH3_64bits(w->hash + i, WN_SHINGLE * sizeof(uint64_t));
-		sh[i] = x;
+		sh[cnt] = x;
 		cnt += set_add(set, slots, bits, &zero, x);
 	}
-	/* the minimum over a multiset is the minimum over its set: only the
-	 * count needs the repeats gone, so the fold takes every shingle */
+	/* the minimum over a multiset is the minimum over its set, but a
+	 * repetitive body (a list, a table) folds far fewer this way */
 	pthread_once(&params_once, params_build);
 	for (int j = 0; j < WN_MINHASH; j++)
 		sig->minhash[j] = UINT32_MAX;
-	minhash_fold(sig->minhash, params.a, params.b, sh, all);
+	minhash_fold(sig->minhash, params.a, params.b, sh, cnt);
 	free(sh);
 	sig->shingles = (uint32_t)cnt;
 	sig->comparable = true;
