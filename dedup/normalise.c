@@ -274,7 +274,7 @@ static inline bool separates(const unsigned char *u, size_t len, size_t at, int3
 #define CHUNK 32
 typedef struct {
 	uint64_t word, hard, sep;
-	char lower[CHUNK + 16]; /* room to copy 16 bytes from any word start */
+	char lower[2 * CHUNK]; /* room to copy CHUNK bytes from any offset */
 } chunk;
 
 /* The bits of 16 bytes, as in chunk: plain separators in plain, digits in
@@ -383,6 +383,12 @@ typedef struct {
 	word_buf w;   /* the word being read */
 	int32_t prev; /* previous code point that went into the word, 0 if none */
 	bool apos;    /* the word holds an apostrophe */
+	/* the last chunk the fast path read, bytes [base, base + avail) of
+	 * the input: after the slow path has read a code point, the fast path
+	 * goes on in it instead of classifying the bytes again (text that is
+	 * mostly not ASCII goes back and forth at every code point) */
+	chunk c;
+	size_t base, avail; /* avail 0: none */
 } scan_state;
 
 static inline __attribute__((always_inline)) int flush_word(sink *k, word_fn put, scan_state *st)
@@ -408,6 +414,25 @@ static inline bool is_cannot(const char *w, size_t n)
 	return (n == 6) & (a == a0) & (b == b0);
 }
 
+/* Classifies the input from p into c: how many of its bytes are input
+ * (0 at the end). The tail is padded with plain separators. */
+static inline __attribute__((always_inline)) size_t load_chunk(const unsigned char *u, size_t len,
+							       size_t p, chunk *c)
+{
+	size_t avail = len - p;
+	if (p >= len)
+		return 0;
+	if (avail >= CHUNK) {
+		chunk_load(u + p, c);
+		return CHUNK;
+	}
+	unsigned char tail[CHUNK];
+	memset(tail, ' ', sizeof tail);
+	memcpy(tail, u + p, avail);
+	chunk_load(tail, c);
+	return avail;
+}
+
 /* The fast path: ASCII words between plain separators, read CHUNK bytes
  * at a time and emitted straight from the chunk. Starts at *pos (a whole
  * code point) and stops, *pos updated, at the first byte that needs the
@@ -417,73 +442,67 @@ static inline __attribute__((always_inline)) int scan_ascii(const unsigned char 
 							    size_t *pos, sink *k, word_fn put,
 							    scan_state *st)
 {
+	chunk *c = &st->c;
 	size_t p = *pos;
-	int rc = 0;
-	while (p < len && rc == 0) {
-		chunk c;
-		size_t avail = len - p;
-		if (avail >= CHUNK) {
-			chunk_load(u + p, &c);
-			avail = CHUNK;
-		} else { /* the tail, padded with plain separators */
-			unsigned char tail[CHUNK];
-			memset(tail, ' ', sizeof tail);
-			memcpy(tail, u + p, avail);
-			chunk_load(tail, &c);
-		}
-		unsigned i = 0; /* bytes of the chunk done */
+	unsigned i = 0; /* bytes of the chunk done */
+	if (st->avail && p >= st->base && p < st->base + st->avail) {
+		i = (unsigned)(p - st->base);
+		p = st->base;
+	} else if (!(st->avail = load_chunk(u, len, p, c))) {
+		return 0;
+	}
+	st->base = p;
+	for (;;) {
+		size_t avail = st->avail;
+		int rc = 0;
 		if (st->w.len) { /* the word goes on */
-			unsigned r = (unsigned)__builtin_ctzll(~c.word);
+			unsigned r = (unsigned)__builtin_ctzll(~(c->word >> i));
 			if (!word_room(&st->w, CHUNK))
 				return -ENOMEM;
-			memcpy(st->w.s + st->w.len, c.lower, CHUNK);
+			memcpy(st->w.s + st->w.len, c->lower + i, CHUNK);
 			st->w.len += r;
 			if (r)
-				st->prev = (unsigned char)c.lower[r - 1];
-			if (r >= avail) {
-				p += avail;
-				continue;
-			}
-			if (!separates(u, len, p + r, st->prev)) {
-				*pos = p + r;
+				st->prev = (unsigned char)c->lower[i + r - 1];
+			i += r;
+			if (i >= avail)
+				goto next_chunk;
+			if (!separates(u, len, p + i, st->prev)) {
+				*pos = p + i;
 				return 0;
 			}
 			if ((rc = flush_word(k, put, st)) < 0)
-				break;
-			i = r + 1;
+				return rc;
+			i++;
 		}
 		/* The words that start in the chunk before its first byte for the
 		 * slow path (limit), found from the bit masks at once: a start is a
 		 * word byte after one that is not, an end a word byte before one
 		 * that is not, and the k-th start pairs with the k-th end (so no
 		 * word waits on the previous one to be found). */
-		uint64_t hard = c.hard >> i << i;
+		uint64_t hard = c->hard >> i << i;
 		unsigned limit = hard ? (unsigned)__builtin_ctzll(hard) : (unsigned)avail;
 		uint64_t live = ((1ull << limit) - 1) >> i << i; /* limit <= CHUNK < 64 */
-		uint64_t starts = c.word & ~(c.word << 1) & live;
-		uint64_t ends = c.word & ~(c.word >> 1) & live;
-		bool reload = false;
-		while (starts && rc == 0) {
+		uint64_t starts = c->word & ~(c->word << 1) & live;
+		uint64_t ends = c->word & ~(c->word >> 1) & live;
+		while (starts) {
 			unsigned start = (unsigned)__builtin_ctzll(starts);
 			unsigned end = (unsigned)__builtin_ctzll(ends) + 1;
 			starts &= starts - 1;
 			ends &= ends - 1;
 			if (end == CHUNK) { /* it may go on: read it from its start, or as a long word */
-				if (start == 0) {
-					memcpy(st->w.s, c.lower, CHUNK);
-					st->w.len = CHUNK;
-					st->prev = (unsigned char)c.lower[CHUNK - 1];
-					p += CHUNK;
-				} else {
+				if (start > 0) {
 					p += start;
+					goto load;
 				}
-				reload = true;
-				break;
+				memcpy(st->w.s, c->lower, CHUNK);
+				st->w.len = CHUNK;
+				st->prev = (unsigned char)c->lower[CHUNK - 1];
+				goto next_chunk;
 			}
-			char *w = c.lower + start;
+			char *w = c->lower + start;
 			size_t n = end - start;
 			/* the padding after a tail is plain separators */
-			if (!(c.sep >> end & 1) && !separates(u, len, p + end, (unsigned char)w[n - 1])) {
+			if (!(c->sep >> end & 1) && !separates(u, len, p + end, (unsigned char)w[n - 1])) {
 				/* the slow path decides: a contraction, 2,000 ... */
 				memcpy(st->w.s, w, n);
 				st->w.len = n;
@@ -491,18 +510,23 @@ static inline __attribute__((always_inline)) int scan_ascii(const unsigned char 
 				*pos = p + end;
 				return 0;
 			}
-			rc = is_cannot(w, n) ? expand_word(k, w, n) : put(k, w, n);
+			if ((rc = is_cannot(w, n) ? expand_word(k, w, n) : put(k, w, n)) < 0)
+				return rc;
 		}
-		if (reload || rc < 0)
-			continue;
 		if (limit < avail) { /* '[' or a code point that is not ASCII */
 			*pos = p + limit;
 			return 0;
 		}
+	next_chunk:
 		p += avail;
+	load:
+		i = 0;
+		st->base = p;
+		if (!(st->avail = load_chunk(u, len, p, c))) {
+			*pos = p;
+			return 0;
+		}
 	}
-	*pos = p;
-	return rc;
 }
 
 /* The words of s, normalised, to put. Returns 0 or -ENOMEM. */
@@ -515,7 +539,10 @@ static inline __attribute__((always_inline)) int scan_words(const char *s, size_
 	st.w.s = st.w.small;
 	int rc = 0;
 	while (rc == 0) {
-		if (c.at >= c.n && (rc = scan_ascii(c.u, len, &c.pos, k, put, &st)) < 0)
+		/* the fast path, unless the next byte is not ASCII (it would hand
+		 * that straight back) */
+		if (c.at >= c.n && c.pos < len && c.u[c.pos] < 0x80 &&
+		    (rc = scan_ascii(c.u, len, &c.pos, k, put, &st)) < 0)
 			break;
 		/* the slow path: one folded code point */
 		int32_t cp;
