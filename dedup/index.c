@@ -13,6 +13,7 @@
 #include "dedup/fingerprint.h"
 #include "dedup/normalise.h"
 #include "dedup/quotes.h"
+#include "dedup/records.h"
 #include "dedup/snapshot.h"
 #include "dedup/store.h"
 #include "dedup/tagtab.h"
@@ -20,6 +21,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +62,11 @@ struct wn_index {
 	int64_t next_seq, next_cseq, next_qid, next_outlet, last_time;
 	unsigned char *scratch; /* blob encoding */
 	size_t scratch_cap;
+	wn_records rec;      /* recorded articles and quotes: candidates verified from memory */
+	char **outlet_names; /* by outlet id, as read for quote refs (NULL: not read) */
+	size_t noutlet_names;
+	uint64_t *grams_buf; /* a quote's k-grams read from the store */
+	size_t grams_cap;
 };
 
 typedef struct {
@@ -272,6 +279,11 @@ static void forget_outlets(wn_index *idx)
 	free(idx->outlets);
 	idx->outlets = NULL;
 	idx->noutlets = 0;
+	for (size_t i = 0; i < idx->noutlet_names; i++)
+		free(idx->outlet_names[i]);
+	free(idx->outlet_names);
+	idx->outlet_names = NULL;
+	idx->noutlet_names = 0;
 }
 
 static int outlet_get(wn_index *idx, const char *name, bool create, outlet **out)
@@ -491,15 +503,21 @@ static int load_ranges(wn_index *idx, size_t *articles)
 	idx->next_qid = max64(next[2], q_hi + 1);
 	idx->next_outlet = sqlite3_column_int64(s, 5) + 1;
 	idx->last_time = max64(sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8));
+	bool no_articles = sqlite3_column_type(s, 0) == SQLITE_NULL;
+	bool no_quotes = sqlite3_column_type(s, 2) == SQLITE_NULL;
+	int64_t q_lo = sqlite3_column_int64(s, 2);
 	sqlite3_reset(s);
 	if (!ids_fit(idx->next_seq) || !ids_fit(idx->next_qid))
 		return -EOVERFLOW;
+	/* the records read anew from here: nothing below these ids is asked for */
+	wn_records_reset(&idx->rec, (uint32_t)(no_articles ? idx->next_seq : seq_lo),
+			 (uint32_t)(no_quotes ? idx->next_qid : q_lo));
 	return 0;
 }
 
-/* The band keys of the articles from seq `from` on (about `articles` of
- * them), staged then placed in one go. */
-static int load_bands(wn_index *idx, int64_t from, size_t articles)
+/* Stage the band keys of the articles from seq `from` on (about `articles`
+ * of them); wn_tagtab_settle places them. */
+static int stage_bands(wn_index *idx, int64_t from, size_t articles)
 {
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_SIGS);
 	if (!s)
@@ -521,6 +539,13 @@ static int load_bands(wn_index *idx, int64_t from, size_t articles)
 	if (rc == 0 && r != SQLITE_DONE)
 		rc = wn_store_error(idx->st, r, "loading article signatures");
 	sqlite3_reset(s);
+	return rc;
+}
+
+/* The band keys of the articles from seq `from` on, staged then placed. */
+static int load_bands(wn_index *idx, int64_t from, size_t articles)
+{
+	int rc = stage_bands(idx, from, articles);
 	int settled = wn_tagtab_settle(idx->bands);
 	return rc < 0 ? rc : settled;
 }
@@ -547,6 +572,19 @@ static int load_grams(wn_index *idx, int64_t from)
 	return rc < 0 ? rc : settled;
 }
 
+typedef struct {
+	wn_tagtab *t;
+	pthread_t thread;
+	int rc;
+} settle_job;
+
+static void *settle_run(void *arg)
+{
+	settle_job *j = arg;
+	j->rc = wn_tagtab_settle(j->t);
+	return NULL;
+}
+
 /* (Re)build memory from the store: ids and lookup tables now, chrome
  * windows as outlets come. */
 static int build_memory(wn_index *idx)
@@ -560,9 +598,20 @@ static int build_memory(wn_index *idx)
 	size_t articles = 0;
 	int rc = load_ranges(idx, &articles);
 	if (rc == 0)
-		rc = load_bands(idx, 0, articles);
+		rc = stage_bands(idx, 0, articles);
+	/* Placing the band keys is about as long as reading the quotes' rows:
+	 * one runs on a thread beside the other (each table is touched by one
+	 * thread only; SQLite only by this one). */
+	settle_job bands = {.t = idx->bands};
+	bool apart = rc == 0 && pthread_create(&bands.thread, NULL, settle_run, &bands) == 0;
+	if (rc == 0 && !apart)
+		settle_run(&bands);
 	if (rc == 0)
 		rc = load_grams(idx, 0);
+	if (apart)
+		pthread_join(bands.thread, NULL);
+	if (rc == 0 && bands.rc < 0)
+		rc = bands.rc;
 	if (rc < 0) {
 		wn_tagtab_free(idx->bands);
 		wn_tagtab_free(idx->grams);
@@ -792,6 +841,8 @@ int wn_index_close(wn_index *idx)
 	free(idx->bands);
 	free(idx->grams);
 	free(idx->scratch);
+	wn_records_free(&idx->rec);
+	free(idx->grams_buf);
 	free(idx);
 	return rc;
 }
@@ -831,6 +882,7 @@ void wn_index_memory_get(const wn_index *idx, wn_index_memory *m)
 	m->band_bytes = wn_tagtab_bytes(idx->bands);
 	m->gram_entries = idx->grams->count;
 	m->gram_bytes = wn_tagtab_bytes(idx->grams);
+	m->record_bytes = wn_records_bytes(&idx->rec);
 	for (size_t i = 0; i < idx->noutlets; i++)
 		if (idx->outlets[i]->win) {
 			m->outlets_loaded++;
@@ -897,6 +949,9 @@ int wn_index_expire(wn_index *idx, int64_t now)
 		if (wn_tagtab_keep_range(idx->bands, (uint32_t)seq, UINT32_MAX) < 0 ||
 		    wn_tagtab_keep_range(idx->grams, (uint32_t)qid, UINT32_MAX) < 0)
 			wn_warn("expiry: out of memory compacting the index (lookups are still verified)");
+		/* records of expired rows go; the rest are read again as needed */
+		wn_records_reset(&idx->rec, (uint32_t)(seq == UINT32_MAX ? idx->next_seq : seq),
+				 (uint32_t)(qid == UINT32_MAX ? idx->next_qid : qid));
 	}
 	unload_windows(idx); /* pages and chrome lines went: windows are loaded again */
 	return rc;
@@ -1234,8 +1289,29 @@ static int undo(wn_index *idx, wn_index_article *a)
 	return rc;
 }
 
+/* The recorded article, its quotes, then the clusters they joined (in the
+ * order write_article and write_merges wrote them), into the records (its
+ * rows are in). What cannot be remembered is read from the store when
+ * needed; merges that cannot be followed forget the quotes. */
+static void remember_article(wn_index *idx, const wn_index_article *a, const char *id)
+{
+	wn_records_set_article(&idx->rec, (uint32_t)a->seq, id, (uint32_t)a->outlet->id, false);
+	wn_records_put_sig(&idx->rec, (uint32_t)a->seq, &a->sig, (uint32_t)(a->canon ? a->canon : a->seq));
+	for (size_t i = 0; i < a->nquotes; i++) {
+		const quote_row *q = &a->quotes[i];
+		wn_records_set_quote(&idx->rec, (uint32_t)q->qid, (uint32_t)a->seq, (uint32_t)q->cluster,
+				     q->grams, q->ngrams);
+	}
+	for (size_t i = 0; i < a->nquotes; i++)
+		for (size_t k = 0; k < a->quotes[i].nmerge; k++)
+			if (a->quotes[i].merge[k] != a->quotes[i].cluster &&
+			    wn_records_merge(&idx->rec, (uint32_t)a->quotes[i].merge[k],
+					     (uint32_t)a->quotes[i].cluster) < 0)
+				wn_records_forget_quotes(&idx->rec);
+}
+
 /* What the article changed, into memory (its rows are in). */
-static void article_apply(wn_index_article *a)
+static void article_apply(wn_index_article *a, const char *id)
 {
 	wn_index *idx = a->idx;
 	outlet *o = a->outlet;
@@ -1274,6 +1350,8 @@ static void article_apply(wn_index_article *a)
 		for (size_t i = 0; i < a->nquotes; i++)
 			for (size_t k = 0; k < a->quotes[i].ngrams && rc == 0; k++)
 				rc = wn_tagtab_add(idx->grams, a->quotes[i].grams[k], (uint32_t)a->quotes[i].qid);
+		if (rc == 0)
+			remember_article(idx, a, id);
 	}
 	if (rc < 0) {
 		/* the store has the article; memory could not take it all */
@@ -1311,7 +1389,7 @@ static int article_write(wn_index_article *a, const wn_doc *doc)
 		}
 		return rc;
 	}
-	article_apply(a);
+	article_apply(a, doc->id);
 	if (own)
 		trim_windows(idx);
 	return 0;
@@ -1338,46 +1416,90 @@ typedef struct {
 	size_t nclusters;
 } quote_work;
 
-/* id and outlet of an earlier article; *found false when it has expired. */
+/* A malloc'd copy of the name of outlet `oid` ("" when it has none). Names
+ * read are kept by id: the refs of one article's quotes name few outlets,
+ * over and over. */
+static int outlet_name_dup(wn_index *idx, int64_t oid, char **out)
+{
+	bool keep = oid > 0 && oid < (1 << 24);
+	if (keep && (size_t)oid < idx->noutlet_names && idx->outlet_names[oid])
+		return (*out = strdup(idx->outlet_names[oid])) ? 0 : -ENOMEM;
+	const char *name = NULL;
+	for (size_t i = 0; i < idx->noutlets && !name; i++)
+		if (idx->outlets[i]->id == oid && !idx->outlets[i]->pending)
+			name = idx->outlets[i]->name;
+	sqlite3_stmt *s = NULL;
+	bool named = name != NULL;
+	if (!name) {
+		if (!(s = stmt(idx, WN_SQL_OUTLET_NAME)))
+			return -EIO;
+		sqlite3_bind_int64(s, 1, oid);
+		int rc = step_row(idx->st, s, &named, "outlet name");
+		if (rc < 0)
+			return rc;
+		name = named ? (const char *)sqlite3_column_text(s, 0) : "";
+	}
+	if (!(*out = strdup(name ? name : "")))
+		return -ENOMEM;
+	if (!keep || !named)
+		return 0;
+	if ((size_t)oid >= idx->noutlet_names) {
+		size_t n = (size_t)oid + 16;
+		char **v = realloc(idx->outlet_names, n * sizeof *v);
+		if (!v)
+			return 0; /* only not kept */
+		memset(v + idx->noutlet_names, 0, (n - idx->noutlet_names) * sizeof *v);
+		idx->outlet_names = v;
+		idx->noutlet_names = n;
+	}
+	idx->outlet_names[oid] = strdup(*out); /* NULL: only not kept */
+	return 0;
+}
+
+/* id and outlet of an earlier article, from the records or else from its
+ * row (then remembered); *found false when it has expired. */
 static int article_ref(wn_index *idx, int64_t seq, int64_t own_outlet, wn_quote_ref *ref,
 		       bool *found)
 {
-	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_BY_SEQ);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, seq);
-	int rc = step_row(idx->st, s, found, "article");
-	if (rc < 0 || !*found)
-		return rc;
-	snprintf(ref->id, sizeof ref->id, "%s", (const char *)sqlite3_column_text(s, 0));
-	int64_t oid = sqlite3_column_int64(s, 1);
-	ref->same_outlet = oid == own_outlet;
-	for (size_t i = 0; i < idx->noutlets; i++)
-		if (idx->outlets[i]->id == oid) {
-			ref->outlet = strdup(idx->outlets[i]->name);
-			return ref->outlet ? 0 : -ENOMEM;
+	const wn_art_rec *r = wn_records_article(&idx->rec, (uint32_t)seq);
+	int64_t oid;
+	if (r && r->state != WN_REC_UNKNOWN) {
+		*found = r->state == WN_REC_KNOWN;
+		if (!*found)
+			return 0;
+		wn_records_id_text(r, ref->id);
+		oid = r->outlet;
+	} else {
+		sqlite3_stmt *s = stmt(idx, WN_SQL_ART_BY_SEQ);
+		if (!s)
+			return -EIO;
+		sqlite3_bind_int64(s, 1, seq);
+		int rc = step_row(idx->st, s, found, "article");
+		if (rc < 0)
+			return rc;
+		/* a failure to remember only costs the next lookup a read */
+		if (!*found) {
+			wn_records_set_article(&idx->rec, (uint32_t)seq, NULL, 0, true);
+			return 0;
 		}
-	s = stmt(idx, WN_SQL_OUTLET_NAME);
-	if (!s)
-		return -EIO;
-	sqlite3_bind_int64(s, 1, oid);
-	bool named = false;
-	rc = step_row(idx->st, s, &named, "outlet name");
-	if (rc < 0)
-		return rc;
-	ref->outlet = strdup(named ? (const char *)sqlite3_column_text(s, 0) : "");
-	return ref->outlet ? 0 : -ENOMEM;
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		snprintf(ref->id, sizeof ref->id, "%s", id ? id : "");
+		oid = sqlite3_column_int64(s, 1);
+		if (oid >= 0 && oid <= UINT32_MAX)
+			wn_records_set_article(&idx->rec, (uint32_t)seq, id, (uint32_t)oid, false);
+	}
+	ref->same_outlet = oid == own_outlet;
+	return outlet_name_dup(idx, oid, &ref->outlet);
 }
 
-/* Do the sorted grams g share one with the sorted blob of n grams? */
-static bool shares_gram(const uint64_t *g, size_t ng, const unsigned char *blob, size_t n)
+/* Do the sorted grams g and h share one? */
+static bool shares_gram(const uint64_t *g, size_t ng, const uint64_t *h, size_t nh)
 {
 	size_t i = 0, j = 0;
-	while (i < ng && j < n) {
-		uint64_t x = blob_u64(blob, j);
-		if (g[i] == x)
+	while (i < ng && j < nh) {
+		if (g[i] == h[j])
 			return true;
-		if (g[i] < x)
+		if (g[i] < h[j])
 			i++;
 		else
 			j++;
@@ -1385,87 +1507,64 @@ static bool shares_gram(const uint64_t *g, size_t ng, const unsigned char *blob,
 	return false;
 }
 
-/* The earlier articles one article's quotes were found in so far: the
- * quotes of one article tend to repeat in the same articles (a syndicated
- * copy holds them all), and each is looked up once. */
+/* An earlier quote, as a candidate is checked against it. */
 typedef struct {
-	int64_t seq;
 	bool found;
-	wn_quote_ref ref;
-} ref_seen;
+	int64_t seq, cluster;
+	const uint64_t *grams; /* sorted; valid until the next quote_get */
+	size_t ngrams;
+} quote_seen;
 
-typedef struct {
-	ref_seen *v;
-	size_t n, cap;
-	uint32_t *slot; /* open addressing: 1 + index into v, 0 empty */
-	size_t nslots;  /* a power of two, at least twice cap */
-} ref_cache;
-
-static void ref_cache_free(ref_cache *c)
+/* Quote qid from the records, or else from its row (then remembered):
+ * each quote is read from the store at most once while memory lasts. */
+static int quote_get(wn_index *idx, uint32_t qid, quote_seen *out)
 {
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].ref.outlet);
-	free(c->v);
-	free(c->slot);
-}
-
-static size_t ref_slot(const ref_cache *c, int64_t seq)
-{
-	size_t p = (size_t)(((uint64_t)seq * 0x9E3779B97F4A7C15ull) >> 32) & (c->nslots - 1);
-	while (c->slot[p] && c->v[c->slot[p] - 1].seq != seq)
-		p = (p + 1) & (c->nslots - 1);
-	return p;
-}
-
-static int ref_cache_grow(ref_cache *c)
-{
-	size_t cap = c->cap ? 2 * c->cap : 16;
-	ref_seen *v = realloc(c->v, cap * sizeof *v);
-	if (!v)
-		return -ENOMEM;
-	c->v = v;
-	uint32_t *slot = calloc(2 * cap, sizeof *slot);
-	if (!slot)
-		return -ENOMEM;
-	free(c->slot);
-	c->slot = slot;
-	c->nslots = 2 * cap;
-	c->cap = cap;
-	for (size_t i = 0; i < c->n; i++)
-		c->slot[ref_slot(c, c->v[i].seq)] = (uint32_t)i + 1;
+	const wn_quote_rec *r = wn_records_quote(&idx->rec, qid);
+	if (r) {
+		*out = (quote_seen){.found = r->seq != UINT32_MAX, .seq = r->seq,
+				    .cluster = wn_records_cluster(&idx->rec, r->cluster),
+				    .grams = wn_records_grams(&idx->rec, r), .ngrams = r->ngrams};
+		return 0;
+	}
+	*out = (quote_seen){0};
+	sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GET);
+	if (!s)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, qid);
+	int rc = step_row(idx->st, s, &out->found, "quote");
+	if (rc < 0)
+		return rc;
+	if (!out->found) {
+		wn_records_set_quote(&idx->rec, qid, 0, 0, NULL, 0); /* expired */
+		return 0;
+	}
+	const unsigned char *blob = sqlite3_column_blob(s, 2);
+	size_t n = (size_t)sqlite3_column_bytes(s, 2) / 8;
+	if (n > idx->grams_cap) {
+		uint64_t *g = realloc(idx->grams_buf, n * sizeof *g);
+		if (!g)
+			return -ENOMEM;
+		idx->grams_buf = g;
+		idx->grams_cap = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		idx->grams_buf[i] = blob_u64(blob, i);
+	out->seq = sqlite3_column_int64(s, 0);
+	out->cluster = sqlite3_column_int64(s, 1);
+	out->grams = idx->grams_buf;
+	out->ngrams = n;
+	if (n && out->seq >= 0 && out->seq < UINT32_MAX && out->cluster > 0 && out->cluster < UINT32_MAX)
+		wn_records_set_quote(&idx->rec, qid, (uint32_t)out->seq, (uint32_t)out->cluster,
+				     idx->grams_buf, n); /* not remembered: read again next time */
+	out->cluster = wn_records_cluster(&idx->rec, (uint32_t)out->cluster);
 	return 0;
 }
 
-/* article_ref through the cache: *ref gets its own copy. */
-static int cached_ref(wn_index *idx, ref_cache *c, int64_t seq, int64_t own_outlet, wn_quote_ref *ref,
-		      bool *found)
-{
-	if (c->n == c->cap && (c->n >= UINT32_MAX - 1 || ref_cache_grow(c) < 0))
-		return -ENOMEM;
-	size_t p = ref_slot(c, seq);
-	if (!c->slot[p]) {
-		ref_seen *e = &c->v[c->n];
-		*e = (ref_seen){.seq = seq};
-		int rc = article_ref(idx, seq, own_outlet, &e->ref, &e->found);
-		if (rc < 0) {
-			free(e->ref.outlet);
-			return rc;
-		}
-		c->slot[p] = (uint32_t)++c->n;
-	}
-	const ref_seen *e = &c->v[c->slot[p] - 1];
-	*found = e->found;
-	if (!e->found)
-		return 0;
-	*ref = e->ref;
-	ref->outlet = strdup(e->ref.outlet);
-	return ref->outlet ? 0 : -ENOMEM;
-}
-
 /* Find one quote's earlier repeats: fills q->repeated_in and w. Candidates
- * come from memory; each is verified against its row. */
+ * come from the k-gram table; each is verified against the quote's full
+ * k-grams (records, else its row). */
 static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_quote *q,
-		       quote_work *w, ref_cache *refs)
+		       quote_work *w)
 {
 	wn_words words;
 	int rc = wn_norm_words(q->text, strlen(q->text), &words);
@@ -1492,23 +1591,15 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 	int64_t *seqs = NULL;
 	size_t nseqs = 0, scap = 0, ccl = 0;
 	for (size_t i = 0; i < ncand && rc == 0; i++) {
-		sqlite3_stmt *s = stmt(idx, WN_SQL_QUOTE_GET);
-		if (!s) {
-			rc = -EIO;
-			break;
-		}
-		sqlite3_bind_int64(s, 1, cand[i]);
-		bool found = false;
-		rc = step_row(idx->st, s, &found, "quote");
-		if (rc < 0 || !found || sqlite3_column_int64(s, 0) >= own_seq)
+		quote_seen c;
+		rc = quote_get(idx, cand[i], &c);
+		if (rc < 0 || !c.found || c.seq >= own_seq)
 			continue; /* expired, or not earlier */
-		const unsigned char *blob = sqlite3_column_blob(s, 2);
-		size_t n = (size_t)sqlite3_column_bytes(s, 2) / 8;
-		if (!shares_gram(w->grams, w->ngrams, blob, n))
+		if (!shares_gram(w->grams, w->ngrams, c.grams, c.ngrams))
 			continue; /* a tag collision */
-		rc = push_i64(&seqs, &nseqs, &scap, sqlite3_column_int64(s, 0));
+		rc = push_i64(&seqs, &nseqs, &scap, c.seq);
 		if (rc == 0)
-			rc = push_i64(&w->clusters, &w->nclusters, &ccl, sqlite3_column_int64(s, 1));
+			rc = push_i64(&w->clusters, &w->nclusters, &ccl, c.cluster);
 	}
 	free(cand);
 	if (rc == 0) {
@@ -1520,7 +1611,7 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 		rc = q->repeated_in ? 0 : -ENOMEM;
 		for (size_t i = 0; i < nseqs && rc == 0; i++) {
 			bool found = false;
-			rc = cached_ref(idx, refs, seqs[i], own_outlet, &q->repeated_in[q->nrepeated], &found);
+			rc = article_ref(idx, seqs[i], own_outlet, &q->repeated_in[q->nrepeated], &found);
 			if (rc == 0 && found)
 				q->nrepeated++;
 		}
@@ -1541,7 +1632,6 @@ static int find_quotes(wn_index *idx, wn_doc *doc, const char *body, size_t blen
 	doc->quotes = calloc(n, sizeof *doc->quotes);
 	*work = calloc(n, sizeof **work);
 	rc = doc->quotes && *work ? 0 : -ENOMEM;
-	ref_cache refs = {0};
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		wn_quote *q = &doc->quotes[i];
 		q->start = spans[i].start;
@@ -1552,9 +1642,8 @@ static int find_quotes(wn_index *idx, wn_doc *doc, const char *body, size_t blen
 			break;
 		}
 		doc->nquotes++;
-		rc = match_quote(idx, own_seq, outlet, q, &(*work)[i], &refs);
+		rc = match_quote(idx, own_seq, outlet, q, &(*work)[i]);
 	}
-	ref_cache_free(&refs);
 	free(spans);
 	return rc;
 }
@@ -1602,6 +1691,13 @@ static int stage_quotes(wn_index *idx, wn_index_article *a, const wn_doc *doc, q
  * earlier article; *found false when it has expired. */
 static int load_sig(wn_index *idx, int64_t seq, wn_body_sig *sig, int64_t *canonical, bool *found)
 {
+	const wn_sig_slot *kept = wn_records_sig(&idx->rec, (uint32_t)seq);
+	if (kept) {
+		*found = true;
+		*sig = kept->sig;
+		*canonical = kept->canonical;
+		return 0;
+	}
 	sqlite3_stmt *s = stmt(idx, WN_SQL_ART_BY_SEQ);
 	if (!s)
 		return -EIO;

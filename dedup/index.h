@@ -38,8 +38,12 @@
  * Memory: SQLite is the truth, memory serves the lookups. A writable index
  * keeps in memory 8 bytes per LSH band of each article (32 per article)
  * and per k-gram of each quote, in tables that are at most 80% full (about
- * 300-600 bytes per indexed article); every hit is verified against the
- * store. At open they are read from the index snapshot `<path>-index`
+ * 300-600 bytes per indexed article); every hit is verified. A quote hit
+ * is verified against the quote's full k-grams and named by its article's
+ * id and outlet from records (records.h: 16 bytes per article and per
+ * quote, 8 per k-gram) kept for the articles recorded since open and read
+ * from the store on first use for older ones; a near-duplicate hit is
+ * verified against the store. At open they are read from the index snapshot `<path>-index`
  * when the store names it and it is intact, then the rows added after it
  * (snapshot.h); else built by reading the articles' and quotes' rows
  * (about 3 s per million articles). wn_index_close saves the snapshot
@@ -133,6 +137,7 @@ typedef struct wn_index_memory {
 	size_t band_entries, band_bytes;   /* LSH band keys of the articles */
 	size_t gram_entries, gram_bytes;   /* k-gram fingerprints of the quotes */
 	size_t outlets_loaded, window_bytes; /* chrome windows */
+	size_t record_bytes; /* records of articles, quotes, their k-grams, recent signatures */
 } wn_index_memory;
 
 void wn_index_memory_get(const wn_index *idx, wn_index_memory *m);

@@ -231,6 +231,139 @@ static void quote_refs_shared_across_quotes(void **state)
 	assert_int_equal(wn_index_close(idx), 0);
 }
 
+/* The rows of the quotes table, one line each, for comparing stores. */
+static char *quote_rows(const char *path)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT quote_id, seq, cluster, text FROM quotes"
+					     " ORDER BY quote_id", -1, &s, NULL),
+			 SQLITE_OK);
+	size_t cap = 1 << 16, len = 0;
+	char *out = calloc(1, cap);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		len += (size_t)snprintf(out + len, cap - len, "%lld %lld %lld %s\n",
+					(long long)sqlite3_column_int64(s, 0),
+					(long long)sqlite3_column_int64(s, 1),
+					(long long)sqlite3_column_int64(s, 2),
+					(const char *)sqlite3_column_text(s, 3));
+		assert_true(len < cap);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+/* What the index remembers of earlier articles and quotes (their ids,
+ * outlets, k-grams and clusters through merges) decides exactly as the
+ * store does: one index kept open over many articles whose quotes join
+ * and merge clusters gives the same records and the same quote rows as
+ * indexes reopened for every article (which read everything from the
+ * store). */
+static void records_agree_with_the_store(void **state)
+{
+	fixture *f = *state;
+	static const char *const frag[] = {
+		"the northern quay will be closed for repairs",
+		"every trawler must use the outer moorings tonight",
+		"we have asked the county for emergency funding",
+		"the lifeboat crew trained through the whole storm",
+		"no ferry will sail before the inspection ends",
+		"our harbour has never seen a tide this high",
+		"volunteers filled sandbags along the promenade until dawn",
+		"insurers are sending assessors to every flooded cellar",
+		"the fish market reopens once the drains are cleared",
+		"schools near the estuary stay shut until monday",
+		"pumps from three counties are working in the basin",
+		"a new sea wall was promised twenty years ago",
+	};
+	/* first quotes that join clusters, then a quote that only matches a
+	 * quote whose cluster was merged away; then at random */
+	static const unsigned scripted[][4] = {
+		{0, 1, 2, 3}, {4, 5, 6, 7}, {0, 4, 8, 9}, {5, 10, 11, 9}, {7, 10, 2, 6},
+	};
+	static const char *const outlets[] = {"quay-news", "tide-times", "north-wire"};
+	enum { N = 36 };
+	char other[160];
+	snprintf(other, sizeof other, "%s/other.db", f->dir);
+	wn_index *kept = open_index(f->path, 0);
+	assert_int_equal(wn_index_begin(kept), 0);
+	uint64_t r = 12345;
+	char copies[2][1024];
+	int duplicates = 0;
+	for (int i = 0; i < N; i++) {
+		char text[1024], stem[32];
+		size_t q[4];
+		for (int k = 0; k < 4; k++) {
+			r = r * 6364136223846793005ull + 1442695040888963407ull;
+			q[k] = i < 5 ? scripted[i][k] : (size_t)(r >> 33) % 12;
+		}
+		snprintf(text, sizeof text,
+			 "Harbour bulletin %d\n\nThe harbour master, speaking on day %d, said \"%s and %s\" "
+			 "before the meeting closed.\n\nLater a deputy added \"%s while %s\" to the "
+			 "reporters gathered on the slipway at hour %d.\n",
+			 i, i * 7907, frag[q[0]], frag[q[1]], frag[q[2]], frag[q[3]], i * 31);
+		snprintf(stem, sizeof stem, "b%d", i);
+		const char *outlet = outlets[i % 3];
+		if (i % 9 == 8) /* a copy of an earlier bulletin: a duplicate */
+			snprintf(text, sizeof text, "%s", copies[(i / 9) % 2]);
+		if (i == 3 || i == 4)
+			snprintf(copies[i - 3], sizeof copies[0], "%s", text);
+		wn_doc *a = process(f, kept, outlet, stem, text);
+		wn_index *fresh = open_index(other, 0);
+		wn_index_memory m;
+		wn_index_memory_get(fresh, &m);
+		assert_int_equal(m.record_bytes, 0); /* records are read as needed */
+		wn_doc *b = process(f, fresh, outlet, stem, text);
+		assert_int_equal(wn_index_close(fresh), 0);
+		if (i % 2 == 1) { /* batches of two; the rows as they are then */
+			assert_int_equal(wn_index_commit(kept), 0);
+			assert_int_equal(wn_index_begin(kept), 0);
+			char *rows_kept = quote_rows(f->path), *rows_fresh = quote_rows(other);
+			assert_string_equal(rows_kept, rows_fresh);
+			free(rows_kept);
+			free(rows_fresh);
+		}
+		char *ra = record(a), *rb = record(b);
+		assert_string_equal(ra, rb);
+		duplicates += a->duplicate_of != NULL;
+		free(ra);
+		free(rb);
+		wn_doc_free(a);
+		wn_doc_free(b);
+	}
+	wn_index_memory m;
+	wn_index_memory_get(kept, &m);
+	assert_true(m.record_bytes > 0);
+	assert_int_equal(wn_index_close(kept), 0);
+	assert_true(duplicates >= 3);
+	char *rows_kept = quote_rows(f->path), *rows_fresh = quote_rows(other);
+	assert_true(strlen(rows_kept) > 0);
+	assert_string_equal(rows_kept, rows_fresh);
+	/* clusters did merge: fewer clusters than quotes */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(DISTINCT cluster), count(*) FROM quotes",
+					     -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_true(sqlite3_column_int(s, 0) < sqlite3_column_int(s, 1) / 2);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(rows_kept);
+	free(rows_fresh);
+	static const char *const suffix[] = {"-wal", "-shm", "-index"};
+	for (size_t i = 0; i < 3; i++) {
+		char p[200];
+		snprintf(p, sizeof p, "%s%s", other, suffix[i]);
+		unlink(p);
+		snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+}
+
 static void duplicates(void **state)
 {
 	fixture *f = *state;
@@ -617,6 +750,94 @@ static void retention_expires(void **state)
 	assert_int_equal(wn_index_close(idx), 0);
 }
 
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int64_t count_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* An article whose rows fail midway in a batch (a trigger refuses its
+ * second quote) is taken out again: its outlet, page, article and first
+ * quote rows are gone, memory (ids, outlets, quote records) never saw it,
+ * the next articles neither find it nor collide with its ids, the batch
+ * commits, and the same article processed again later is recorded whole. */
+static void undone_article_leaves_index_consistent(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(wn_index_close(open_index(f->path, 0)), 0); /* the schema */
+	exec_sql(f->path, "CREATE TRIGGER poison BEFORE INSERT ON quotes WHEN NEW.text LIKE '%poisoned%'"
+			  " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	static const char shared[] = "the eastern breakwater will be rebuilt with granite from the old quarry";
+	char first[512], bad[512], third[512];
+	snprintf(first, sizeof first, "Breakwater plans\n\nThe warden said \"%s\" on Monday.\n", shared);
+	snprintf(bad, sizeof bad,
+		 "Quarry news\n\nA mason said \"%s\" and then \"the mortar was poisoned by salt from the "
+		 "spring floods last year\" to the crowd.\n",
+		 shared);
+	snprintf(third, sizeof third, "Granite for the harbour\n\nOfficials repeated \"%s\" at noon.\n",
+		 shared);
+	wn_index *idx = open_index(f->path, 0);
+	assert_int_equal(wn_index_begin(idx), 0);
+	wn_doc *a = process(f, idx, "harbour-post", "plans", first);
+
+	wn_doc *p;
+	assert_int_equal(wn_doc_parse(bad, strlen(bad), "brand-new/quarry.txt", "brand-new", &p), 0);
+	assert_int_equal(wn_cleaner_prepare(f->cl, p), 0);
+	assert_true(wn_pipeline_index(f->cl, idx, p) < 0);
+	wn_doc_free(p);
+
+	wn_doc *c = process(f, idx, "coast-ledger", "granite", third);
+	assert_int_equal(c->nquotes, 1);
+	assert_int_equal(c->quotes[0].nrepeated, 1);
+	assert_string_equal(c->quotes[0].repeated_in[0].id, a->id);
+	assert_string_equal(c->quotes[0].repeated_in[0].outlet, "harbour-post");
+	assert_int_equal(wn_index_commit(idx), 0);
+
+	/* nothing of the undone article; the next one took its ids */
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM articles"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT max(seq) FROM articles"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM outlets"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM chrome_docs"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM quotes"), 2);
+	assert_int_equal(count_rows(f->path, "SELECT count(DISTINCT cluster) FROM quotes"), 1);
+
+	/* processed again once the store takes it: recorded whole, after the others */
+	exec_sql(f->path, "DROP TRIGGER poison");
+	assert_int_equal(wn_index_begin(idx), 0);
+	p = process(f, idx, "brand-new", "quarry", bad);
+	const wn_quote *q = quote_containing(p, "eastern breakwater");
+	assert_int_equal(q->nrepeated, 2);
+	assert_string_equal(q->repeated_in[0].id, a->id);
+	assert_string_equal(q->repeated_in[1].id, c->id);
+	assert_string_equal(q->repeated_in[1].outlet, "coast-ledger");
+	assert_int_equal(wn_index_close(idx), 0);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM articles"), 3);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM outlets"), 3);
+	assert_int_equal(count_rows(f->path, "SELECT count(*) FROM quotes"), 4);
+	assert_int_equal(count_rows(f->path, "SELECT count(DISTINCT cluster) FROM quotes"), 2);
+	wn_doc_free(a);
+	wn_doc_free(c);
+	wn_doc_free(p);
+	char snap[200];
+	snprintf(snap, sizeof snap, "%s-index", f->path);
+	unlink(snap);
+}
+
 static void group_commit(void **state)
 {
 	fixture *f = *state;
@@ -943,6 +1164,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ids_past_32_bits_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(quotes_across_outlets_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(quote_refs_shared_across_quotes, setup, teardown),
+		cmocka_unit_test_setup_teardown(records_agree_with_the_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(rerun_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_version_checked, setup, teardown),
@@ -951,6 +1173,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(chrome_learn_and_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(retention_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(undone_article_leaves_index_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(chrome_window_slides_and_sticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(chrome_memory_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(false_candidates_verified, setup, teardown),

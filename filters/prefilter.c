@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 static unsigned char fold(unsigned char c)
 {
@@ -204,12 +205,39 @@ static size_t escape_len(const char *p, size_t i)
 	return 0;
 }
 
+/* Bytes of the character at s when it is a symbol, punctuation or a digit
+ * outside ASCII with no other case ("©", "€", "–", "…"): caseless matching
+ * matches only those bytes, so it may stand in a literal; else 0. (Letters
+ * are left out whatever their case mappings say: caseless matching also
+ * pairs some through case folding alone, as ß with ẞ.) */
+static size_t caseless_fixed_char(const char *s)
+{
+	int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp);
+	if (k <= 1 || cp < 0x80)
+		return 0;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NO:
+	case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
+	case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+	case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC:
+	case UTF8PROC_CATEGORY_SK: case UTF8PROC_CATEGORY_SO:
+		break;
+	default:
+		return 0;
+	}
+	if (utf8proc_tolower(cp) != cp || utf8proc_toupper(cp) != cp || utf8proc_totitle(cp) != cp)
+		return 0; /* circled letters, for one, have cases */
+	return (size_t)k;
+}
+
 static int parse_sequence(parser *ps, req *best)
 {
 	const char *p = ps->p;
 	char run[256];
 	size_t runlen = 0;
 	bool last_lit = false;
+	size_t last_len = 1; /* bytes of the run's last character */
 	*best = (req){0};
 	int rc;
 #define COMMIT()                                                     \
@@ -231,10 +259,10 @@ static int parse_sequence(parser *ps, req *best)
 		size_t q = quantifier(p, ps->i, &min);
 		if (q) {
 			if (last_lit && min == 0)
-				runlen--; /* the character before is optional */
+				runlen -= last_len; /* the character before is optional */
 			/* x{n,}: n x's in a row are required (the run ends there:
 			 * more may follow) */
-			for (unsigned k = 1; last_lit && k < min && runlen < sizeof run; k++)
+			for (unsigned k = 1; last_lit && last_len == 1 && k < min && runlen < sizeof run; k++)
 				run[runlen] = run[runlen - 1], runlen++;
 			COMMIT();
 			ps->i += q;
@@ -258,6 +286,7 @@ static int parse_sequence(parser *ps, req *best)
 				COMMIT();
 			run[runlen++] = (char)fold((unsigned char)e);
 			last_lit = true;
+			last_len = 1;
 			ps->i += 2;
 			continue;
 		}
@@ -342,6 +371,17 @@ static int parse_sequence(parser *ps, req *best)
 				req_consider(best, &sub);
 			continue;
 		}
+		size_t fixed = (unsigned char)c >= 0x80 ? caseless_fixed_char(p + ps->i) : 0;
+		if (fixed) {
+			if (runlen + fixed > sizeof run)
+				COMMIT();
+			memcpy(run + runlen, p + ps->i, fixed);
+			runlen += fixed;
+			last_lit = true;
+			last_len = fixed;
+			ps->i += fixed;
+			continue;
+		}
 		if (c == '.' || c == '^' || c == '$' || (unsigned char)c >= 0x80) {
 			COMMIT();
 			ps->i++;
@@ -351,6 +391,7 @@ static int parse_sequence(parser *ps, req *best)
 			COMMIT();
 		run[runlen++] = (char)fold((unsigned char)c);
 		last_lit = true;
+		last_len = 1;
 		ps->i++;
 	}
 #undef COMMIT

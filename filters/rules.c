@@ -47,6 +47,11 @@ struct wn_ruleset {
 	wn_rules_opts opts;
 	pcre2_match_context *mctx;
 	wn_litset *lits;
+	/* Once finished: for each first byte of a line, a row of (n + 63) / 64
+	 * words with bit r set when rule r may match a line starting with it
+	 * (rule r has no first-byte set, or holds that byte). One AND a line
+	 * instead of a test a candidate, which read a cache line of each rule. */
+	uint64_t *first_ok;
 	uint32_t max_groups;
 	bool finished;
 	bool jit_refused_logged;
@@ -120,6 +125,7 @@ void wn_ruleset_free(wn_ruleset *rs)
 	free(rs->rules);
 	pcre2_match_context_free(rs->mctx);
 	wn_litset_free(rs->lits);
+	free(rs->first_ok);
 	free(rs);
 }
 
@@ -686,6 +692,22 @@ int wn_ruleset_add_builtin(wn_ruleset *rs)
 	return rc;
 }
 
+static int build_first_ok(wn_ruleset *rs)
+{
+	size_t words = (rs->n + 63) / 64;
+	free(rs->first_ok);
+	rs->first_ok = calloc(256 * (words ? words : 1), sizeof *rs->first_ok);
+	if (!rs->first_ok)
+		return -ENOMEM;
+	for (unsigned b = 0; b < 256; b++)
+		for (size_t r = 0; r < rs->n; r++) {
+			const wn_rule *rule = &rs->rules[r];
+			if (!rule->has_first || (rule->first[b >> 3] & (1u << (b & 7))))
+				rs->first_ok[b * words + (r >> 6)] |= 1ull << (r & 63);
+		}
+	return 0;
+}
+
 int wn_ruleset_finish(wn_ruleset *rs)
 {
 	if (rs->finished)
@@ -697,6 +719,8 @@ int wn_ruleset_finish(wn_ruleset *rs)
 		rc = wn_litset_add(rs->lits, "\xC5\xBF", TAG_ALL);
 	if (rc == 0)
 		rc = wn_litset_build(rs->lits);
+	if (rc == 0)
+		rc = build_first_ok(rs);
 	if (rc == 0)
 		rs->finished = true;
 	return rc;
@@ -716,7 +740,20 @@ typedef struct {
 	uint64_t *bits;
 	size_t words, nrules;
 	size_t line; /* scanning one line (when the lines are not in order): its index */
+	/* In-order windows: for every LINE_STEP bytes from base, the last line
+	 * starting at or before them (counted from `first`), so that an
+	 * occurrence finds its line in a step or two instead of a binary
+	 * search (a document has about one occurrence a line). */
+	uint16_t *line_at;
+	size_t nline_at, line_at_cap;
 } cand_map;
+
+/* Bytes a word above which a line is taken to pass a rule's word limit:
+ * its words are counted before the regex runs. */
+#define LONG_LINE_BYTES_PER_WORD 12
+
+#define LINE_STEP_SHIFT 6
+_Static_assert(WINDOW <= UINT16_MAX, "line_at counts lines of a window in 16 bits");
 
 static void mark(cand_map *cm, size_t line, uint32_t tag)
 {
@@ -736,16 +773,45 @@ static void on_literal_in_doc(uint32_t tag, size_t end, void *ud)
 	cand_map *cm = ud;
 	const char *at = cm->base + end - 1;
 	size_t lo = cm->first, hi = cm->end; /* the last line starting at or before `at` */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cm->doc->lines[mid].text <= at)
-			lo = mid;
-		else
-			hi = mid;
+	if (cm->nline_at) {
+		lo += cm->line_at[(end - 1) >> LINE_STEP_SHIFT];
+		while (lo + 1 < hi && cm->doc->lines[lo + 1].text <= at)
+			lo++;
+	} else {
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cm->doc->lines[mid].text <= at)
+				lo = mid;
+			else
+				hi = mid;
+		}
 	}
 	const wn_line *l = &cm->doc->lines[lo];
 	if (at < l->text + l->len)
 		mark(cm, lo, tag);
+}
+
+/* Fill cm->line_at for a window spanning `span` bytes from cm->base; on
+ * lack of memory, leave it empty (occurrences then search). */
+static void index_window(cand_map *cm, size_t span)
+{
+	size_t n = (span >> LINE_STEP_SHIFT) + 1;
+	cm->nline_at = 0;
+	if (n > cm->line_at_cap) {
+		uint16_t *g = realloc(cm->line_at, n * sizeof *g);
+		if (!g)
+			return;
+		cm->line_at = g;
+		cm->line_at_cap = n;
+	}
+	size_t line = cm->first;
+	for (size_t k = 0; k < n; k++) {
+		const char *at = cm->base + (k << LINE_STEP_SHIFT);
+		while (line + 1 < cm->end && cm->doc->lines[line + 1].text <= at)
+			line++;
+		cm->line_at[k] = (uint16_t)(line - cm->first);
+	}
+	cm->nline_at = n;
 }
 
 static void on_literal_in_line(uint32_t tag, size_t end, void *ud)
@@ -769,8 +835,9 @@ static void find_candidates(const wn_doc *doc, const wn_ruleset *rs, cand_map *c
 	if (in_order) {
 		cm->base = doc->lines[first].text;
 		const wn_line *last = &doc->lines[end - 1];
-		wn_litset_scan_at(rs->lits, cm->base, (size_t)(last->text + last->len - cm->base), on_literal_in_doc,
-				  cm);
+		size_t span = (size_t)(last->text + last->len - cm->base);
+		index_window(cm, span);
+		wn_litset_scan_at(rs->lits, cm->base, span, on_literal_in_doc, cm);
 		return;
 	}
 	for (size_t i = first; i < end; i++) {
@@ -865,7 +932,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 	if (!rs->finished)
 		return -EINVAL;
 	size_t words = (rs->n + 63) / 64;
-	bool *usable = malloc(rs->n * sizeof *usable);
+	uint64_t *usable = calloc(words, sizeof *usable); /* in scope, not skipped */
 	uint64_t *always = calloc(words, sizeof *always);
 	size_t window = doc->nlines < WINDOW ? doc->nlines : WINDOW;
 	cand_map cm = {.words = words, .nrules = rs->n, .bits = malloc((window * words + 1) * sizeof *cm.bits)};
@@ -876,7 +943,8 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		goto out;
 	}
 	for (size_t r = 0; r < rs->n; r++) {
-		usable[r] = in_scope(&rs->rules[r], doc->outlet);
+		if (in_scope(&rs->rules[r], doc->outlet))
+			usable[r >> 6] |= 1ull << (r & 63);
 		if (rs->rules[r].always || !prefilter)
 			always[r >> 6] |= 1ull << (r & 63);
 	}
@@ -896,21 +964,26 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 		wn_word_count count;
 		wn_word_count_init(&count, l->text, l->len);
 		bool done = false;
-		/* the candidates in rule order */
+		/* the candidates in rule order; an anchored rule is no candidate
+		 * when its first byte cannot start this line */
+		const uint64_t *first_ok = rs->first_ok + (size_t)b0 * words;
 		for (size_t w = 0; w < words && rc == 0 && !done; w++) {
-			uint64_t bits = cm.bits[(i % WINDOW) * words + w] | always[w];
+			uint64_t bits = (cm.bits[(i % WINDOW) * words + w] | always[w]) & usable[w];
+			if (prefilter)
+				bits &= first_ok[w];
 			while (bits && rc == 0 && !done) {
 				size_t ri = w * 64 + (size_t)__builtin_ctzll(bits);
 				bits &= bits - 1;
 				const wn_rule *r = &rs->rules[ri];
-				if (!usable[ri])
-					continue;
-				/* An anchored rule whose first byte cannot start this line. */
-				if (prefilter && r->has_first && !(r->first[b0 >> 3] & (1u << (b0 & 7))))
-					continue;
 				/* The word limit is checked after the regex ran (counting
 				 * the words of a paragraph costs more than a regex that
-				 * fails); as if it had been checked first. */
+				 * fails); as if it had been checked first. Except on a
+				 * line long enough to pass the limit at any usual word
+				 * length: there counting stops early, while an unanchored
+				 * regex tries every position (thousands of cycles a line). */
+				if (r->max_words && l->len > LONG_LINE_BYTES_PER_WORD * (size_t)r->max_words &&
+				    wn_words_exceed(&count, r->max_words))
+					continue;
 				/* pcre2_jit_match: the same match without pcre2_match's checks */
 				int m = r->jit ? pcre2_jit_match(r->code, (PCRE2_SPTR)l->text, l->len, 0,
 								 PCRE2_NO_UTF_CHECK, md, rs->mctx)
@@ -923,7 +996,7 @@ static int run_rules(wn_doc *doc, const wn_ruleset *rs, bool prefilter)
 					pcre2_get_error_message(m, msg, sizeof msg);
 					wn_warn("rule %s skipped for %s (line %u): %s", r->id,
 						doc->source ? doc->source : "-", l->lineno, (char *)msg);
-					usable[ri] = false;
+					usable[ri >> 6] &= ~(1ull << (ri & 63));
 					continue;
 				}
 				rc = apply(doc, r, i, md, &stop, &before);
@@ -936,6 +1009,7 @@ out:
 	free(usable);
 	free(always);
 	free(cm.bits);
+	free(cm.line_at);
 	return rc;
 }
 

@@ -213,15 +213,50 @@ static size_t gen_line(char *out, size_t cap)
 	return len;
 }
 
+/* A line that is almost normal: words and single spaces, with at most one
+ * flaw (a doubled space, a tab, a no-break or zero-width space, a trailing
+ * space) anywhere, so that the fast path's every eight-byte step and its
+ * last, overlapping one meet each. */
+static size_t gen_near_normal_line(char *out, size_t cap)
+{
+	static const char *const words[] = {"a", "to", "the", "harbour", "council", "\xC3\xA9t\xC3\xA9", "12",
+					    "\xE2\x80\x9CSo\xE2\x80\x9D", "abcdefghij", "x."};
+	static const char *const flaws[] = {"  ", "\t", "\xC2\xA0", "\xE2\x80\x8B", " \t", "\xE3\x80\x80"};
+	size_t len = 0, n = 1 + rnd() % 12, flaw_at = rnd() % (2 * n);
+	for (size_t k = 0; k < n; k++) {
+		const char *w = words[rnd() % (sizeof words / sizeof words[0])];
+		const char *sep = k == 0 ? "" : k == flaw_at ? flaws[rnd() % (sizeof flaws / sizeof flaws[0])] : " ";
+		if (len + strlen(sep) + strlen(w) + 2 >= cap)
+			break;
+		len += (size_t)sprintf(out + len, "%s%s", sep, w);
+	}
+	if (flaw_at == 2 * n - 1)
+		out[len++] = ' ';
+	out[len] = '\0';
+	return len;
+}
+
 static void test_whitespace_matches_reference(void **state)
 {
 	(void)state;
 	char text[8192];
-	for (int n = 0; n < 400; n++) {
+	for (int n = 0; n < 600; n++) {
 		size_t len = 0, lines = 1 + rnd() % 40;
 		bool prose = rnd() % 3 == 0; /* long run-on lines: hard wrapping detected */
+		bool accented = prose && rnd() % 2; /* widths in code points, not bytes */
+		bool near_normal = !prose && rnd() % 2;
 		for (size_t k = 0; k < lines && len + 200 < sizeof text; k++) {
-			if (prose) {
+			if (accented) {
+				/* 84 to 99 code points in up to 198 bytes: wrapped only when
+				 * counted in code points */
+				size_t w = 84 + rnd() % 16;
+				for (size_t c = 0; c < w; c++)
+					len += (size_t)sprintf(text + len, "%s", c % 6 == 5 ? " " : "\xC3\xA9");
+				text[len++] = '\n';
+			} else if (near_normal) {
+				len += gen_near_normal_line(text + len, 150);
+				text[len++] = '\n';
+			} else if (prose) {
 				size_t w = 50 + rnd() % 25;
 				len += (size_t)snprintf(text + len, sizeof text - len, "%*s%.*s\n", (int)(rnd() % 4), "", (int)w,
 							"the council met on tuesday and agreed to the plan for the old harbour wall and ");
@@ -344,6 +379,112 @@ static void test_repeated_ignores_removed_lines(void **state)
 	assert_int_equal(wn_filter_repeated(doc, NULL), 0);
 	assert_null(doc->lines[2].reason);
 	wn_doc_free(doc);
+}
+
+/* Reference for the repeated filter: each block's kept lines folded and
+ * joined with NULs; a block goes when an earlier block has the same key. */
+static void ref_repeated(const wn_doc *doc, bool *gone)
+{
+	char **keys = calloc(doc->nblocks + 1, sizeof *keys);
+	size_t *lens = calloc(doc->nblocks + 1, sizeof *lens);
+	assert_non_null(keys);
+	assert_non_null(lens);
+	for (size_t b = 0; b < doc->nblocks; b++) {
+		const wn_block *bl = &doc->blocks[b];
+		for (uint32_t j = 0; j < bl->count; j++) {
+			const wn_line *l = &doc->lines[bl->first + j];
+			if (!wn_line_kept(l))
+				continue;
+			char *k = wn_fold_key(l->text, l->len);
+			size_t kl = strlen(k);
+			keys[b] = realloc(keys[b], lens[b] + kl + 1);
+			memcpy(keys[b] + lens[b], k, kl + 1);
+			lens[b] += kl + 1;
+			free(k);
+		}
+		bool dup = false;
+		for (size_t e = 0; e < b && keys[b] && !dup; e++)
+			dup = keys[e] && lens[e] == lens[b] && !memcmp(keys[e], keys[b], lens[b]);
+		for (uint32_t j = 0; j < bl->count; j++)
+			gone[bl->first + j] = dup && wn_line_kept(&doc->lines[bl->first + j]);
+	}
+	for (size_t b = 0; b < doc->nblocks; b++)
+		free(keys[b]);
+	free(keys);
+	free(lens);
+}
+
+static uint32_t rep_rnd_state = 7;
+static uint32_t rep_rnd(void)
+{
+	rep_rnd_state = rep_rnd_state * 1103515245u + 12345u;
+	return rep_rnd_state >> 8;
+}
+
+/* The filter (which signs blocks first and folds only those whose
+ * signature is shared) removes exactly what the reference removes: random
+ * documents of near-copies in other case, white space, Unicode letters
+ * that lower-case to ASCII (KELVIN SIGN, I WITH DOT), no-break spaces,
+ * invalid bytes, lines around the eight-byte steps and over 1 KiB, with and
+ * without the whitespace filter first, wrapped or not, some lines already
+ * removed. */
+static void test_repeated_matches_reference(void **state)
+{
+	(void)state;
+	static const char *pieces[] = {
+		"Share", "share", "SHARE", "Photo: A. Name", "photo:  a.\tname", "\xE2\x84\xAA" "ick", "Kick", "kick",
+		"\xC4\xB0" "n", "in", "In", "a\xC2\xA0" "b", "a b", "A  B", "2024", "2025", "12:30", "x.", "x,", ".x",
+		"\xFF", "\xC3\xA9t\xC3\xA9", "\xC3\x89T\xC3\x89", "abcdefg", "ABCDEFGH", "abcdefghi", "(", ")", "\t",
+		"\xE2\x80\x9CQuote\xE2\x80\x9D", "\"quote\"", "@", "`", "\x01",
+	};
+	static char longline[1400];
+	memset(longline, 'a', sizeof longline - 1);
+	for (size_t i = 7; i < sizeof longline - 1; i += 9)
+		longline[i] = i % 2 ? '.' : ' ';
+	char text[8192];
+	for (int n = 0; n < 600; n++) {
+		size_t len = 0;
+		size_t lines = 1 + rep_rnd() % 14;
+		for (size_t k = 0; k < lines; k++) {
+			if (rep_rnd() % 12 == 0) {
+				len += (size_t)snprintf(text + len, sizeof text - len, "%s%s\n",
+							rep_rnd() % 2 ? "" : "  ", longline);
+			} else {
+				size_t words = 1 + rep_rnd() % 5;
+				for (size_t w = 0; w < words; w++) {
+					const char *sep = w ? (rep_rnd() % 4 ? " " : "  ") : (rep_rnd() % 6 ? "" : " ");
+					len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", sep,
+								pieces[rep_rnd() % (sizeof pieces / sizeof pieces[0])]);
+				}
+				len += (size_t)snprintf(text + len, sizeof text - len, "%s\n", rep_rnd() % 5 ? "" : " ");
+			}
+			if (rep_rnd() % 3 == 0)
+				len += (size_t)snprintf(text + len, sizeof text - len, "\n");
+		}
+		wn_doc *doc;
+		assert_int_equal(wn_doc_parse(text, len, "t/o/f.txt", "o", &doc), 0);
+		if (n % 2)
+			assert_int_equal(wn_filter_whitespace(doc, NULL), 0);
+		if (n % 3 == 0) {
+			doc->wrapped = true;
+			assert_int_equal(wn_doc_rebuild_blocks(doc), 0);
+		}
+		for (size_t i = 0; i < doc->nlines; i++)
+			if (!doc->lines[i].blank && rep_rnd() % 10 == 0)
+				assert_int_equal(wn_doc_remove(doc, i, "rule:x"), 0);
+		bool *want = calloc(doc->nlines + 1, sizeof *want);
+		assert_non_null(want);
+		ref_repeated(doc, want);
+		assert_int_equal(wn_filter_repeated(doc, NULL), 0);
+		for (size_t i = 0; i < doc->nlines; i++) {
+			bool got = doc->lines[i].reason && !strcmp(doc->lines[i].reason, "duplicate-line");
+			if (got != want[i])
+				fail_msg("doc %d line %zu '%.*s': removed %d, reference %d", n, i,
+					 (int)doc->lines[i].len, doc->lines[i].text, got, want[i]);
+		}
+		free(want);
+		wn_doc_free(doc);
+	}
 }
 
 static void test_title_first_heading_not_repeated(void **state)
@@ -490,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_word_count_limits),
 		cmocka_unit_test(test_repeated_keeps_first),
 		cmocka_unit_test(test_repeated_ignores_removed_lines),
+		cmocka_unit_test(test_repeated_matches_reference),
 		cmocka_unit_test(test_title_first_heading_not_repeated),
 		cmocka_unit_test(test_byline_and_date),
 		cmocka_unit_test(test_no_title_when_body_starts),

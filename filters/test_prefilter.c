@@ -50,6 +50,22 @@ static void test_literal_runs(void **state)
 	expect_lits("^IFRAME:", "iframe:");
 }
 
+/* Symbols and punctuation outside ASCII have no case: caseless matching
+ * needs their very bytes, so they stand in literals. Letters outside ASCII
+ * (which caseless matching may pair with others, ß with ẞ) and symbols
+ * with cases (circled letters) end a run. */
+static void test_literal_non_ascii(void **state)
+{
+	(void)state;
+	expect_lits("price \xE2\x82\xAC\\d+", "price \xE2\x82\xAC");   /* € */
+	expect_lits("(?:\xC2\xA9 |copyright)", "\xC2\xA9 |copyright");      /* © and a space */
+	expect_lits("caf\xC3\xA9 society", " society");                     /* é: a letter */
+	expect_lits("stra\xC3\x9F" "en", "stra");                            /* ß: a letter */
+	expect_lits("\xE2\x93\x90xyz", "xyz");                              /* ⓐ has a capital */
+	expect_lits("ab\xE2\x80\x93?cde", "cde");                           /* an optional – goes whole */
+	expect_lits("x\xE2\x80\xA6{2,}yz", "x\xE2\x80\xA6");              /* … repeated: kept once */
+}
+
 static void test_literal_alternations(void **state)
 {
 	(void)state;
@@ -127,11 +143,13 @@ static void test_never_misses_a_match(void **state)
 	static const char *patterns[] = {
 		"\\bright in your inbox\\b", "^(?:sign up|subscribe)\\b", "colou?r(?:ed)? text",
 		"(?i)powered\\s+by", "^(?:[*+o-]\\s+)?(?:facebook|twitter|e-?mail)\\W*$", "ab+c+def",
+		"^(?:\xE2\x82\xAC|eur)\\s*\\d+", "\xC2\xA9 \\d{4}|all rights",
 	};
 	static const char *subjects[] = {
 		"Get it Right In Your Inbox today", "SUBSCRIBE now", "sign up for more", "coloured text here",
 		"color text", "POWERED   BY someone", "* Twitter", "- Email:", "abbcccdef", "nothing at all",
-		"e-mail", "rightin your inbox",
+		"e-mail", "rightin your inbox", "\xE2\x82\xAC" "5", "EUR 12", "\xC2\xA9 2024 Site", "All Rights",
+		"\xC2\xA9" "2024",
 	};
 	for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
 		int err;
@@ -373,6 +391,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_literal_runs),
+		cmocka_unit_test(test_literal_non_ascii),
 		cmocka_unit_test(test_literal_alternations),
 		cmocka_unit_test(test_literal_give_up),
 		cmocka_unit_test(test_litset_scan),

@@ -87,6 +87,47 @@ static void test_drop_line_caseless_and_max_words(void **state)
 	wn_ruleset_free(rs);
 }
 
+/* On long lines the word limit is counted before the regex runs: the same
+ * decisions as counting after it. A line of few long words still matches;
+ * a regex that would fail on a line over the limit neither logs nor stops
+ * the rule for the rest of the document. */
+static void test_word_limit_on_long_lines(void **state)
+{
+	(void)state;
+	for (int jit_off = 0; jit_off <= 1; jit_off++) {
+		wn_rules_opts o = {.no_jit = jit_off, .match_limit = 20000};
+		wn_ruleset *rs;
+		assert_int_equal(wn_ruleset_new(&o, &rs), 0);
+		assert_int_equal(wn_ruleset_add_text(rs, "t.rules",
+						     "[zeta]\npattern = \\bzeta\\b\naction = drop-line\nmax-words = 3\n"
+						     "[backtrack]\npattern = ^(w+)+$\naction = drop-line\nmax-words = 1\n"),
+				 0);
+		assert_int_equal(wn_ruleset_finish(rs), 0);
+		char text[512];
+		char ws[61];
+		memset(ws, 'w', 60);
+		ws[60] = '\0';
+		snprintf(text, sizeof text,
+			 "Supercalifragilistic zeta Antidisestablishmentarianism\n" /* 3 words, 55 bytes */
+			 "a b c d e f g h i j k l m n o p q r s t zeta\n"             /* 21 words */
+			 "x zeta y\n"
+			 "one two three four zeta\n"                                 /* 5 words, short */
+			 "%s b c d e f g h i j k l m n\n"                            /* would hit the match limit */
+			 "wwww\n",
+			 ws);
+		wn_doc *doc = doc_from(text, "o");
+		apply(doc, rs);
+		assert_string_equal(reason(doc, 1), "rule:zeta");
+		assert_null(reason(doc, 2));
+		assert_string_equal(reason(doc, 3), "rule:zeta");
+		assert_null(reason(doc, 4));
+		assert_null(reason(doc, 5));
+		assert_string_equal(reason(doc, 6), "rule:backtrack"); /* still in use */
+		wn_doc_free(doc);
+		wn_ruleset_free(rs);
+	}
+}
+
 /* Six hard-wrapped paragraphs of three lines (wrapped, so blocks span lines). */
 static const char wrapped[] =
 	"The harbour board met on Tuesday evening to discuss the new timetable for\n"
@@ -646,6 +687,7 @@ int main(void)
 	wn_log_set_level(WN_LOG_WARNING);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drop_line_caseless_and_max_words),
+		cmocka_unit_test(test_word_limit_on_long_lines),
 		cmocka_unit_test(test_drop_block),
 		cmocka_unit_test(test_drop_rest_and_before),
 		cmocka_unit_test(test_metadata_actions),

@@ -178,9 +178,11 @@ void wn_doc_free(wn_doc *doc)
 
 static const char *intern(wn_doc *doc, const char *s)
 {
+	if (doc->last_reason < doc->nreasons && !strcmp(doc->reasons[doc->last_reason], s))
+		return doc->reasons[doc->last_reason];
 	for (size_t i = 0; i < doc->nreasons; i++)
 		if (!strcmp(doc->reasons[i], s))
-			return doc->reasons[i];
+			return doc->reasons[doc->last_reason = i];
 	char **r = realloc(doc->reasons, (doc->nreasons + 1) * sizeof *r);
 	if (!r)
 		return NULL;
@@ -188,6 +190,7 @@ static const char *intern(wn_doc *doc, const char *s)
 	char *copy = strdup(s);
 	if (!copy)
 		return NULL;
+	doc->last_reason = doc->nreasons;
 	doc->reasons[doc->nreasons++] = copy;
 	return copy;
 }

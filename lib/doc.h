@@ -88,6 +88,7 @@ typedef struct wn_doc {
 
 	char **reasons;         /* interned reason strings */
 	size_t nreasons;
+	size_t last_reason;     /* index of the one interned last: runs of lines share one */
 } wn_doc;
 
 /* Build a document from the bytes of one file. `source` is the input path
