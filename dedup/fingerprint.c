@@ -2,6 +2,7 @@
 #include "dedup/fingerprint.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #define XXH_INLINE_ALL /* short keys: a call per hash costs more than the hash */
@@ -13,9 +14,23 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts v ascending and drops repeats; the new count. A quote has a few
+ * dozen grams: insertion sort, without qsort's call per comparison, up to
+ * SMALL_SORT of them. */
+#define SMALL_SORT 48
 static size_t sort_unique(uint64_t *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_u64);
+	if (n <= SMALL_SORT) {
+		for (size_t i = 1; i < n; i++) {
+			uint64_t x = v[i];
+			size_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	} else {
+		qsort(v, n, sizeof *v, cmp_u64);
+	}
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || v[u - 1] != v[i])
@@ -62,70 +77,83 @@ static uint64_t splitmix(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static void minhash_params(uint64_t a[WN_MINHASH], uint64_t b[WN_MINHASH])
+/* The parameters, computed once. */
+static struct {
+	uint64_t a[WN_MINHASH], b[WN_MINHASH];
+} params;
+static pthread_once_t params_once = PTHREAD_ONCE_INIT;
+
+static void params_build(void)
 {
 	uint64_t s = 0x77696E6E6F77ull; /* "winnow" */
 	for (int i = 0; i < WN_MINHASH; i++) {
-		a[i] = splitmix(&s) | 1;
-		b[i] = splitmix(&s);
+		params.a[i] = splitmix(&s) | 1;
+		params.b[i] = splitmix(&s);
 	}
 }
 
 /* Fold shingles into the signature: minhash[j] = min over them of the
- * high half of a[j] * x + b[j]. The hot loop of dedup, written so the
- * compiler can run the 64 functions side by side (64-bit multiplies in
- * vector registers where the CPU has them; the result is the same). */
+ * high half of a[j] * x + b[j]. The hot loop of dedup. It takes FOLD
+ * functions over all shingles at a time, their minima and parameters in
+ * local arrays that the compiler keeps in vector registers (64-bit
+ * multiplies side by side where the CPU has them), instead of loading and
+ * storing the signature for every shingle. The result is the same. */
+#define FOLD 16
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), optimize("tree-vectorize")))
 #endif
 static void minhash_fold(uint32_t *restrict mh, const uint64_t *restrict a, const uint64_t *restrict b,
 			 const uint64_t *restrict sh, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = sh[i];
-		for (int j = 0; j < WN_MINHASH; j++) {
-			uint32_t v = (uint32_t)((a[j] * x + b[j]) >> 32);
-			mh[j] = v < mh[j] ? v : mh[j];
+	for (int j0 = 0; j0 < WN_MINHASH; j0 += FOLD) {
+		uint64_t m[FOLD], ab[FOLD], bb[FOLD];
+		for (int j = 0; j < FOLD; j++) {
+			m[j] = mh[j0 + j];
+			ab[j] = a[j0 + j];
+			bb[j] = b[j0 + j];
 		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t x = sh[i];
+#pragma GCC unroll 16
+			for (int j = 0; j < FOLD; j++) {
+				uint64_t v = (ab[j] * x + bb[j]) >> 32;
+				m[j] = v < m[j] ? v : m[j];
+			}
+		}
+		for (int j = 0; j < FOLD; j++)
+			mh[j0 + j] = (uint32_t)m[j];
 	}
 }
 
-/* Slots of the set that distinct() needs for n values (a power of two,
- * at most half full), and their log2. */
+/* Slots of the set that counts n values (a power of two), and their log2:
+ * at most a quarter full, so that most lookups find an empty slot at
+ * once, or half full for very long bodies, which would need a lot of
+ * memory. */
 static size_t set_slots(size_t n, size_t *bits)
 {
-	size_t cap = 16;
+	size_t cap = 16, want = (n <= 65536 ? 4 : 2) * n;
 	*bits = 4;
-	while (cap < 2 * n)
+	while (cap < want)
 		cap <<= 1, ++*bits;
 	return cap;
 }
 
-/* The distinct values of v (in first-seen order) into out, with set as
- * the scratch of set_slots(n) slots; their number. */
-static size_t distinct(const uint64_t *v, size_t n, uint64_t *out, uint64_t *set)
+/* Adds x to the set of cap slots (a power of two, 2^bits; 0: empty, so
+ * the value 0 is tracked by *zero): true when it was not there yet. */
+static inline bool set_add(uint64_t *set, size_t cap, size_t bits, bool *zero, uint64_t x)
 {
-	size_t bits, cap = set_slots(n, &bits);
-	memset(set, 0, cap * sizeof *set); /* 0: empty slot */
-	size_t u = 0;
-	bool zero = false;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = v[i];
-		if (x == 0) {
-			if (!zero)
-				out[u++] = 0;
-			zero = true;
-			continue;
-		}
-		size_t p = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-		while (set[p] && set[p] != x)
-			p = (p + 1) & (cap - 1);
-		if (!set[p]) {
-			set[p] = x;
-			out[u++] = x;
-		}
+	if (x == 0) {
+		bool added = !*zero;
+		*zero = true;
+		return added;
 	}
-	return u;
+	size_t p = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+	while (set[p] && set[p] != x)
+		p = (p + 1) & (cap - 1);
+	if (set[p])
+		return false;
+	set[p] = x;
+	return true;
 }
 
 int wn_fp_body(const wn_words *w, wn_body_sig *sig)
@@ -140,20 +168,27 @@ int wn_fp_body(const wn_words *w, wn_body_sig *sig)
 
 	size_t all = w->n - WN_SHINGLE + 1, bits;
 	size_t slots = set_slots(all, &bits);
-	/* one block: the shingles, the distinct ones, the set that finds them */
-	uint64_t *sh = malloc((2 * all + slots) * sizeof *sh);
+	/* one block: the distinct shingles and the set that finds them */
+	uint64_t *sh = malloc((all + slots) * sizeof *sh), *set = sh + all;
 	if (!sh)
 		return -ENOMEM;
-	for (size_t i = 0; i < all; i++)
-		sh[i] = XXH3_64bits(w->hash + i, WN_SHINGLE * sizeof(uint64_t));
-	/* the minimum over a multiset is the minimum over its set: only the
-	 * count needs the repeats gone */
-	size_t cnt = distinct(sh, all, sh + all, sh + 2 * all);
-	uint64_t a[WN_MINHASH], b[WN_MINHASH];
-	minhash_params(a, b);
+	memset(set, 0, slots * sizeof *set);
+	size_t cnt = 0;
+	bool zero = false;
+	/* hashing and keeping the distinct shingles in one loop: the set's
+	 * loads wait on nothing but the hash, and the next hash is computed
+	 * meanwhile; a shingle is written either way and kept when new */
+	for (size_t i = 0; i < all; i++) {
+		uint64_t x = XXH3_64bits(w->hash + i, WN_SHINGLE * sizeof(uint64_t));
+		sh[cnt] = x;
+		cnt += set_add(set, slots, bits, &zero, x);
+	}
+	/* the minimum over a multiset is the minimum over its set, but a
+	 * repetitive body (a list, a table) folds far fewer this way */
+	pthread_once(&params_once, params_build);
 	for (int j = 0; j < WN_MINHASH; j++)
 		sig->minhash[j] = UINT32_MAX;
-	minhash_fold(sig->minhash, a, b, sh + all, cnt);
+	minhash_fold(sig->minhash, params.a, params.b, sh, cnt);
 	free(sh);
 	sig->shingles = (uint32_t)cnt;
 	sig->comparable = true;

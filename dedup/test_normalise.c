@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "dedup/normalise.h"
+#include "dedup/normalise_ref_test.h"
 
 static void expect_norm(const char *in, const char *want)
 {
@@ -180,6 +182,109 @@ static void ascii_runs_agree_with_reference(void **state)
 	free(word);
 }
 
+/* Pieces of generated text: what each branch of the normaliser reads. */
+static const char *const pieces[] = {
+	"a", "b", "Z", "Q", "x", "the", "and", "not", "going", "between", "Council", "HARBOUR",
+	"7", "42", "2", "cannot", "CANNOT", "can", "n't", "'s", "'re", "'ve", "'ll", "'m", "'d",
+	"let", "it", "there", "ca", "wo", "sha", "ai", " ", " ", " ", " ", "  ", "\n", "\n\n", "\t",
+	",", ".", ", ", ". ", "...", "'", "`", "\xE2\x80\x99", "\xE2\x80\x98", "\xCA\xBC",
+	"\xE2\x80\xB2", "[", "]", "[the council]", "(", ")", "\"", "-", "--", "/", ";", ":", "!",
+	"?", "\xE2\x80\x94", "\xE2\x80\x93", "\xE2\x80\xA6", "\xE2\x80\x9C", "\xE2\x80\x9D",
+	"\xC2\xAB", "\xC2\xBB", "\xC2\xA0", "\xC3\xA9", "\xC3\x89", "\xC3\x9F", "\xEF\xAC\x81",
+	"\xCE\xB1\xCE\x92", "\xD0\x96", "\xE4\xB8\xAD", "e\xCC\x81", "\xCC\x81", "\xF0\x9D\x90\x80",
+	"\xE2\x85\xA0", "\xC2\xB2", "\xEF\xBC\xA1", "\xFF", "\xC3", "\xE2\x80", "\x80", "\xF4\x90\x80\x80",
+	"\xED\xA0\x80", "", "\x01", "\x7F", "#", "@", "_", "0", "9", "1,000", "3.5", "1990's",
+	"Shi'ite", "\xCA\xB9", "\xE3\x80\x80",
+};
+
+/* A random text of n pieces, and now and then a long word. */
+static size_t gen_text(char *out, size_t cap, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n && len + 400 < cap; i++) {
+		if (rnd() % 50 == 0) { /* a long word, ASCII or not */
+			size_t m = 10 + rnd() % 300;
+			for (size_t j = 0; j < m; j++)
+				out[len++] = rnd() % 7 ? (char)('a' + rnd() % 26) : 'Q';
+			if (rnd() % 2) {
+				memcpy(out + len, "\xC3\xA9", 2);
+				len += 2;
+			}
+			continue;
+		}
+		size_t k = rnd() % (sizeof pieces / sizeof pieces[0]);
+		size_t pl = pieces[k][0] ? strlen(pieces[k]) : 1; /* "": the NUL byte */
+		memcpy(out + len, pieces[k], pl);
+		len += pl;
+	}
+	return len;
+}
+
+static void expect_same_as_reference(const char *s, size_t len)
+{
+	char *got = wn_norm_text(s, len), *want = ref_norm_text(s, len);
+	assert_non_null(got);
+	assert_non_null(want);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	wn_words gw, rw;
+	assert_int_equal(wn_norm_words(s, len, &gw), 0);
+	assert_int_equal(ref_norm_words(s, len, &rw), 0);
+	assert_int_equal(gw.n, rw.n);
+	if (rw.n) {
+		assert_memory_equal(gw.hash, rw.hash, rw.n * sizeof *rw.hash);
+		assert_memory_equal(gw.content, rw.content, rw.n * sizeof *rw.content);
+	}
+	wn_words_free(&gw);
+	wn_words_free(&rw);
+}
+
+/* The fast normaliser reads what the plain one of normalise_ref_test.h
+ * reads: generated text of every branch, cut at every start and end near
+ * its edges (so the 16-byte loads fall everywhere, and past the end). */
+static void agrees_with_reference(void **state)
+{
+	(void)state;
+	enum { CAP = 1 << 15 };
+	char *in = malloc(CAP);
+	assert_non_null(in);
+	for (int round = 0; round < 400; round++) {
+		size_t len = gen_text(in, CAP, 1 + rnd() % (round % 4 ? 40 : 400));
+		for (size_t cut = 0; cut < 20 && cut <= len; cut++) {
+			expect_same_as_reference(in + cut, len - cut);
+			expect_same_as_reference(in, len - cut);
+		}
+	}
+	/* short texts of one to three pieces */
+	for (int round = 0; round < 20000; round++) {
+		size_t len = gen_text(in, CAP, 1 + rnd() % 3);
+		expect_same_as_reference(in, len);
+	}
+	free(in);
+}
+
+/* Every function word of the list is one (none lost a slot of the lookup
+ * table to another), as a word of a text too; its neighbours are not. */
+static void every_stopword_found(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof ref_stopwords / sizeof ref_stopwords[0]; i++) {
+		const char *sw = ref_stopwords[i];
+		size_t n = strlen(sw);
+		assert_true(wn_norm_stopword(sw, n));
+		char text[32];
+		snprintf(text, sizeof text, "%s %sx x%s", sw, sw, sw);
+		wn_words w;
+		assert_int_equal(wn_norm_words(text, strlen(text), &w), 0);
+		assert_int_equal(w.n, 3);
+		assert_false(w.content[0]);
+		assert_int_equal(w.content[1], !ref_stopword(text + n + 1, n + 1));
+		assert_int_equal(w.content[2], !ref_stopword(text + 2 * n + 3, n + 1));
+		wn_words_free(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +293,8 @@ int main(void)
 		cmocka_unit_test(brackets_digits_accents),
 		cmocka_unit_test(words_and_content),
 		cmocka_unit_test(ascii_runs_agree_with_reference),
+		cmocka_unit_test(agrees_with_reference),
+		cmocka_unit_test(every_stopword_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
