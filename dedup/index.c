@@ -62,6 +62,12 @@ struct wn_index {
 	int64_t next_seq, next_cseq, next_qid, next_outlet, last_time;
 	unsigned char *scratch; /* blob encoding */
 	size_t scratch_cap;
+	/* a quote's candidate ids and the set that keeps them distinct, kept
+	 * from one quote to the next (no allocation per quote) */
+	uint32_t *cand;
+	size_t cand_cap;
+	uint32_t *cand_set;
+	size_t cand_set_cap;
 	wn_records rec;      /* recorded articles and quotes: candidates verified from memory */
 	char **outlet_names; /* by outlet id, as read for quote refs (NULL: not read) */
 	size_t noutlet_names;
@@ -208,12 +214,6 @@ static uint64_t *blob_to_u64s(const unsigned char *p, size_t n)
 	for (size_t i = 0; v && i < n; i++)
 		v[i] = blob_u64(p, i);
 	return v;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -841,6 +841,8 @@ int wn_index_close(wn_index *idx)
 	free(idx->bands);
 	free(idx->grams);
 	free(idx->scratch);
+	free(idx->cand);
+	free(idx->cand_set);
 	wn_records_free(&idx->rec);
 	free(idx->grams_buf);
 	free(idx);
@@ -1567,6 +1569,36 @@ static int quote_get(wn_index *idx, uint32_t qid, quote_seen *out)
 /* Find one quote's earlier repeats: fills q->repeated_in and w. Candidates
  * come from the k-gram table; each is verified against the quote's full
  * k-grams (records, else its row). */
+/* Keep the first of each id among idx->cand[0..*n) (order is kept; it does
+ * not matter to the caller): a set of twice their number, not a sort — a
+ * quote repeated in many articles has hundreds of candidates, each once per
+ * k-gram. Ids are never 0 (the set's empty mark). */
+static int distinct_u32(wn_index *idx, size_t *n)
+{
+	size_t cap = 16;
+	while (cap < 2 * *n)
+		cap *= 2;
+	if (cap > idx->cand_set_cap) {
+		uint32_t *set = realloc(idx->cand_set, cap * sizeof *set);
+		if (!set)
+			return -ENOMEM;
+		idx->cand_set = set;
+		idx->cand_set_cap = cap;
+	}
+	uint32_t *set = idx->cand_set, *v = idx->cand;
+	memset(set, 0, cap * sizeof *set);
+	size_t u = 0;
+	for (size_t i = 0; i < *n; i++) {
+		size_t p = (v[i] * 0x9E3779B1u) & (cap - 1);
+		while (set[p] && set[p] != v[i])
+			p = (p + 1) & (cap - 1);
+		if (!set[p])
+			set[p] = v[u++] = v[i];
+	}
+	*n = u;
+	return 0;
+}
+
 static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_quote *q,
 		       quote_work *w)
 {
@@ -1576,22 +1608,16 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 		return rc;
 	rc = wn_fp_quote_grams(&words, &w->grams, &w->ngrams);
 	wn_words_free(&words);
-	uint32_t *cand = NULL;
-	size_t ncand = 0, ccap = 0;
+	size_t ncand = 0;
 	for (size_t i = 0; i < w->ngrams && rc == 0; i++) {
 		wn_tagtab_iter it;
 		uint32_t qid;
 		for (wn_tagtab_find(idx->grams, w->grams[i], &it); rc == 0 && wn_tagtab_next(&it, &qid);)
-			rc = push_u32(&cand, &ncand, &ccap, qid);
+			rc = push_u32(&idx->cand, &ncand, &idx->cand_cap, qid);
 	}
-	if (ncand > 1) {
-		qsort(cand, ncand, sizeof *cand, cmp_u32);
-		size_t u = 0;
-		for (size_t i = 0; i < ncand; i++)
-			if (u == 0 || cand[u - 1] != cand[i])
-				cand[u++] = cand[i];
-		ncand = u;
-	}
+	if (rc == 0 && ncand > 1)
+		rc = distinct_u32(idx, &ncand);
+	const uint32_t *cand = idx->cand;
 	int64_t *seqs = NULL;
 	size_t nseqs = 0, scap = 0, ccl = 0;
 	for (size_t i = 0; i < ncand && rc == 0; i++) {
@@ -1605,7 +1631,6 @@ static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_qu
 		if (rc == 0)
 			rc = push_i64(&w->clusters, &w->nclusters, &ccl, c.cluster);
 	}
-	free(cand);
 	if (rc == 0) {
 		nseqs = unique_i64(seqs, nseqs);
 		w->nclusters = unique_i64(w->clusters, w->nclusters);
