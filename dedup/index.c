@@ -1566,9 +1566,6 @@ static int quote_get(wn_index *idx, uint32_t qid, quote_seen *out)
 	return 0;
 }
 
-/* Find one quote's earlier repeats: fills q->repeated_in and w. Candidates
- * come from the k-gram table; each is verified against the quote's full
- * k-grams (records, else its row). */
 /* Keep the first of each id among idx->cand[0..*n) (order is kept; it does
  * not matter to the caller): a set of twice their number, not a sort — a
  * quote repeated in many articles has hundreds of candidates, each once per
@@ -1599,6 +1596,9 @@ static int distinct_u32(wn_index *idx, size_t *n)
 	return 0;
 }
 
+/* Find one quote's earlier repeats: fills q->repeated_in and w. Candidates
+ * come from the k-gram table; each is verified against the quote's full
+ * k-grams (records, else its row). */
 static int match_quote(wn_index *idx, int64_t own_seq, int64_t own_outlet, wn_quote *q,
 		       quote_work *w)
 {
