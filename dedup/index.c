@@ -937,6 +937,8 @@ int wn_index_expire(wn_index *idx, int64_t now)
 	}
 	idx->next_expire = now + EXPIRE_EVERY;
 	rc = wn_store_exec(idx->st, "RELEASE wn_expire");
+	if (rc < 0)
+		idx->stale = true; /* rows may have gone that memory still names */
 	if (rc < 0 || !idx->writable)
 		return rc;
 	/* Memory: expired entries would only fail verification; drop them. */
@@ -954,6 +956,8 @@ int wn_index_expire(wn_index *idx, int64_t now)
 		/* records of expired rows go; the rest are read again as needed */
 		wn_records_reset(&idx->rec, (uint32_t)(seq == UINT32_MAX ? idx->next_seq : seq),
 				 (uint32_t)(qid == UINT32_MAX ? idx->next_qid : qid));
+	} else {
+		idx->stale = true; /* the records still name expired rows: rebuild */
 	}
 	unload_windows(idx); /* pages and chrome lines went: windows are loaded again */
 	return rc;
@@ -1259,10 +1263,9 @@ static int write_merges(wn_index *idx, wn_index_article *a)
 		}
 	if (idx->batch && rc == 0)
 		rc = wn_store_txn(idx->st, WN_SQL_RELEASE);
-	if (idx->batch && rc < 0) {
-		wn_store_txn(idx->st, WN_SQL_ROLLBACK_TO);
-		wn_store_txn(idx->st, WN_SQL_RELEASE);
-	}
+	if (idx->batch && rc < 0 &&
+	    (wn_store_txn(idx->st, WN_SQL_ROLLBACK_TO) < 0 || wn_store_txn(idx->st, WN_SQL_RELEASE) < 0))
+		idx->poisoned = idx->stale = true; /* merges may stay that undo cannot take out */
 	return rc;
 }
 
