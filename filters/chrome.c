@@ -177,6 +177,10 @@ int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **k
 		if (rc == 0 && u == 0) { /* none: NULL, as documented */
 			free(k);
 			k = NULL;
+			if (line_of) {
+				free(*line_of);
+				*line_of = NULL;
+			}
 		} else if (rc == 0 && u < n) { /* the caller keeps them: no room for repeats */
 			uint64_t *fit = realloc(k, u * sizeof *k);
 			k = fit ? fit : k;
