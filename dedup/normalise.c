@@ -1,6 +1,7 @@
 /* normalise.c — text normalised for matching (see normalise.h). */
 #include "dedup/normalise.h"
 #include "lib/swar.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -24,16 +25,6 @@ struct sink {
 static int put_word(sink *k, const char *w, size_t n)
 {
 	return n ? k->word(k, w, n) : 0;
-}
-
-static inline bool is_wordchar(int32_t cp)
-{
-	if (cp < 0x80)
-		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
-	utf8proc_category_t c = utf8proc_category(cp);
-	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
-	       (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
-	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
 static bool is_apostrophe(int32_t cp)
@@ -561,13 +552,13 @@ static inline __attribute__((always_inline)) int scan_words(const char *s, size_
 				continue;
 			}
 		}
-		if (is_wordchar(cp)) {
+		if (wn_utf8_is_word(cp)) {
 			if (cp < 0x80)
 				st.w.s[st.w.len++] = (char)cp;
 			else
 				st.w.len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)st.w.s + st.w.len);
 			st.prev = cp;
-		} else if (st.prev && is_apostrophe(cp) && is_wordchar(peek_cp(&c))) {
+		} else if (st.prev && is_apostrophe(cp) && wn_utf8_is_word(peek_cp(&c))) {
 			st.w.s[st.w.len++] = '\'';
 			st.prev = '\'';
 			st.apos = true;

@@ -1,21 +1,12 @@
 /* common.c — text helpers shared by the filters (see filter.h). */
 #include "filters/filter.h"
 #include "lib/swar.h"
+#include "lib/utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
-
-static bool is_wordchar(int32_t cp)
-{
-	if (cp < 0x80)
-		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
-	utf8proc_category_t c = utf8proc_category(cp);
-	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
-	       (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
-	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
-}
 
 static inline bool ascii_wordchar(unsigned char c)
 {
@@ -67,7 +58,7 @@ static void count_until(wn_word_count *wc, size_t limit)
 			continue;
 		}
 		i += (size_t)k;
-		bool w = is_wordchar(cp);
+		bool w = wn_utf8_is_word(cp);
 		if (w && !in)
 			words++;
 		in = w;

@@ -1,6 +1,7 @@
 /* heuristics.c — paragraph classes, article segment, context (see heuristics.h). */
 #include "filters/heuristics.h"
 #include "lib/swar.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -171,16 +172,6 @@ static bool is_cjk(int32_t cp)
 {
 	return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
 	       (cp >= 0xF900 && cp <= 0xFAFF);
-}
-
-static bool is_word_cp(int32_t cp)
-{
-	if (cp < 0x80)
-		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
-	utf8proc_category_t c = utf8proc_category(cp);
-	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
-	       (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
-	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
 static bool is_letter(int32_t cp)
@@ -431,7 +422,7 @@ void wn_text_features_add(wn_text_features *out, const char *text, size_t len, b
 			k = 1;
 		}
 		bool cjk = is_cjk(cp);
-		bool w = !cjk && is_word_cp(cp);
+		bool w = !cjk && wn_utf8_is_word(cp);
 		if (in_word && !w) {
 			end_word(f, run_stop & (run_end == i), w_letter, w_upper);
 			in_word = false;
