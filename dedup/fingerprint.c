@@ -1,5 +1,6 @@
 /* fingerprint.c — see fingerprint.h. */
 #include "dedup/fingerprint.h"
+#include "lib/sort.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,22 +21,11 @@ static int cmp_u64(const void *a, const void *b)
 #define SMALL_SORT 48
 static size_t sort_unique(uint64_t *v, size_t n)
 {
-	if (n <= SMALL_SORT) {
-		for (size_t i = 1; i < n; i++) {
-			uint64_t x = v[i];
-			size_t j = i;
-			for (; j > 0 && v[j - 1] > x; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-	} else {
+	if (n <= SMALL_SORT)
+		wn_insertion_sort_u64(v, n);
+	else
 		qsort(v, n, sizeof *v, cmp_u64);
-	}
-	size_t u = 0;
-	for (size_t i = 0; i < n; i++)
-		if (u == 0 || v[u - 1] != v[i])
-			v[u++] = v[i];
-	return u;
+	return wn_distinct_sorted_u64(v, n);
 }
 
 int wn_fp_quote_grams(const wn_words *w, uint64_t **grams, size_t *n)

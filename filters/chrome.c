@@ -1,6 +1,7 @@
 /* chrome.c — learned site chrome, the pure filter half (see chrome.h). */
 #include "filters/chrome.h"
 #include "lib/swar.h"
+#include "lib/sort.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -89,13 +90,7 @@ static void sort_keys(uint64_t *k, uint64_t *tmp, size_t n)
 		at[b + 1] += at[b];
 	for (size_t i = 0; i < n; i++)
 		tmp[at[k[i] >> (64 - bits)]++] = k[i];
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = tmp[i];
-		size_t j = i;
-		for (; j > 0 && tmp[j - 1] > x; j--)
-			tmp[j] = tmp[j - 1];
-		tmp[j] = x;
-	}
+	wn_insertion_sort_u64(tmp, n);
 	memcpy(k, tmp, n * sizeof *k);
 }
 
@@ -168,10 +163,7 @@ int wn_chrome_doc_line_keys(const wn_doc *doc, uint64_t *line_keys, uint64_t **k
 	}
 	if (rc == 0) {
 		sort_keys(k, tmp, n);
-		size_t u = 0;
-		for (size_t i = 0; i < n; i++)
-			if (u == 0 || k[u - 1] != k[i])
-				k[u++] = k[i];
+		size_t u = wn_distinct_sorted_u64(k, n);
 		if (line_of)
 			rc = first_lines(doc, line_keys, k, u, line_of);
 		if (rc == 0 && u == 0) { /* none: NULL, as documented */
